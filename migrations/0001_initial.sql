@@ -1,0 +1,62 @@
+-- The first schema: people, the apps they register, the apps' scopes and secrets, and an audit trail.
+-- Kept to portable SQL (TEXT / INTEGER, no SQLite-only types) so a PostgreSQL backend can share it.
+-- Timestamps are RFC 3339 strings in UTC so they sort and compare as text on every backend.
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    -- Stored lower-cased: one person, one row, whatever case they type at sign-in.
+    email         TEXT    NOT NULL UNIQUE,
+    display_name  TEXT    NOT NULL,
+    -- argon2id PHC string; never the password itself.
+    password_hash TEXT    NOT NULL,
+    is_admin      INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
+    enabled       INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created_at    TEXT    NOT NULL
+);
+
+CREATE TABLE apps (
+    id           INTEGER PRIMARY KEY,
+    -- {ACCOUNT_CODE}-SP-{CLIENT_CODE}; what programs send as client_id.
+    client_id    TEXT    NOT NULL UNIQUE,
+    account_code TEXT    NOT NULL,
+    client_code  TEXT    NOT NULL,
+    client_name  TEXT    NOT NULL,
+    pii_mode     TEXT    NOT NULL CHECK (pii_mode IN ('Retrieve', 'DontRetrieve')),
+    created_at   TEXT    NOT NULL,
+    -- Kept when the user is gone: who created an app is history, not a live link.
+    created_by   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    -- The client code is unique per account; this constraint is what makes concurrent creations safe.
+    UNIQUE (account_code, client_code)
+);
+
+CREATE TABLE app_scopes (
+    app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+    scope  TEXT    NOT NULL,
+    PRIMARY KEY (app_id, scope)
+);
+
+CREATE TABLE app_secrets (
+    id          INTEGER PRIMARY KEY,
+    app_id      INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+    description TEXT    NOT NULL,
+    -- argon2id PHC string of the generated secret; the secret itself is shown once and never stored.
+    secret_hash TEXT    NOT NULL,
+    created_at  TEXT    NOT NULL,
+    created_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    last_used_at TEXT
+);
+CREATE INDEX app_secrets_by_app ON app_secrets (app_id);
+
+-- Append-only history. Holds names and emails as text (not foreign keys) so it outlives what it describes.
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT    NOT NULL,
+    actor_id    INTEGER,
+    actor_email TEXT,
+    source_addr TEXT,
+    action      TEXT    NOT NULL,
+    client_id   TEXT,
+    -- JSON object with the change; never secret material.
+    details     TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_by_client ON audit_log (client_id, id);

@@ -1,0 +1,312 @@
+//! One typed `Config` from environment variables and matching command-line flags.
+//!
+//! Flags are parsed as plain strings by clap and checked here, so a bad value stops start-up with one
+//! line that names the environment variable, e.g. `FRONTDESK_LISTEN: not an address:port, got "x"`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+use url::Url;
+
+use crate::domain::AccountCode;
+
+/// The server's settings as given; see the README's configuration table.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long = "listen", env = "FRONTDESK_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// The tenant's account code: 2 to 10 upper-case letters or digits.
+    #[arg(long = "account-code", env = "FRONTDESK_ACCOUNT_CODE", global = true)]
+    pub account_code: Option<String>,
+    /// The base URL people and OAuth clients use to reach this server.
+    #[arg(long = "public-url", env = "FRONTDESK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Minutes of inactivity after which a dashboard session ends.
+    #[arg(
+        long = "session-idle-minutes",
+        env = "FRONTDESK_SESSION_IDLE_MINUTES",
+        global = true
+    )]
+    pub session_idle_minutes: Option<String>,
+    /// `true`, `false` or `auto` (Secure whenever the public URL is https).
+    #[arg(
+        long = "secure-cookies",
+        env = "FRONTDESK_SECURE_COOKIES",
+        global = true
+    )]
+    pub secure_cookies: Option<String>,
+    /// Email of the account admin created on the first start.
+    #[arg(long = "admin-email", env = "FRONTDESK_ADMIN_EMAIL", global = true)]
+    pub admin_email: Option<String>,
+    /// Password of the account admin created on the first start (generated and printed if unset).
+    #[arg(
+        long = "admin-password",
+        env = "FRONTDESK_ADMIN_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+}
+
+/// A configuration problem, already phrased as the one line to print.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn bad(var: &str, why: impl fmt::Display) -> ConfigError {
+    ConfigError(format!("{var}: {why}"))
+}
+
+/// The checked configuration the server runs with.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// sqlx connection URL, e.g. `sqlite://frontdesk.db`.
+    pub database_url: String,
+    pub account_code: AccountCode,
+    /// Without a trailing slash, e.g. `https://id.example.com`.
+    pub public_url: String,
+    pub session_idle: Duration,
+    pub secure_cookies: bool,
+    pub admin_email: String,
+    /// Only used when creating the first admin; redacted from `Debug`.
+    pub admin_password: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url)
+            .field("account_code", &self.account_code)
+            .field("public_url", &self.public_url)
+            .field("session_idle", &self.session_idle)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("admin_email", &self.admin_email)
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://frontdesk.db";
+
+impl Config {
+    pub fn from_args(args: &ServeArgs, database_url: &str) -> Result<Self, ConfigError> {
+        let listen_raw = args.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
+            bad(
+                "FRONTDESK_LISTEN",
+                format!("not an address:port, got {listen_raw:?}"),
+            )
+        })?;
+
+        let account_code = AccountCode::parse(args.account_code.as_deref().unwrap_or("DEMO"))
+            .map_err(|why| bad("FRONTDESK_ACCOUNT_CODE", why))?;
+
+        let public_url = match &args.public_url {
+            Some(raw) => parse_public_url(raw)?,
+            None => derived_public_url(listen),
+        };
+
+        let minutes = match &args.session_idle_minutes {
+            None => 8 * 60,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|m| (1..=60 * 24 * 30).contains(m))
+                .ok_or_else(|| {
+                    bad(
+                        "FRONTDESK_SESSION_IDLE_MINUTES",
+                        format!("a whole number of minutes from 1 to 43200, got {raw:?}"),
+                    )
+                })?,
+        };
+
+        let https = public_url.starts_with("https://");
+        let secure_cookies = match args.secure_cookies.as_deref().map(str::trim) {
+            None | Some("auto") => https,
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(bad(
+                    "FRONTDESK_SECURE_COOKIES",
+                    format!("true, false or auto, got {other:?}"),
+                ));
+            }
+        };
+
+        let admin_email = args
+            .admin_email
+            .as_deref()
+            .unwrap_or("admin@localhost")
+            .trim()
+            .to_lowercase();
+        crate::domain::parse_email(&admin_email)
+            .map_err(|why| bad("FRONTDESK_ADMIN_EMAIL", why))?;
+        if let Some(pw) = &args.admin_password {
+            crate::domain::check_password_strength(pw)
+                .map_err(|why| bad("FRONTDESK_ADMIN_PASSWORD", why))?;
+        }
+
+        if database_url.trim().is_empty() {
+            return Err(bad("DATABASE_URL", "must not be empty"));
+        }
+
+        Ok(Self {
+            listen,
+            database_url: database_url.to_owned(),
+            account_code,
+            public_url,
+            session_idle: Duration::from_secs(minutes * 60),
+            secure_cookies,
+            admin_email,
+            admin_password: args.admin_password.clone(),
+        })
+    }
+}
+
+fn parse_public_url(raw: &str) -> Result<String, ConfigError> {
+    const VAR: &str = "FRONTDESK_PUBLIC_URL";
+    let url = Url::parse(raw.trim()).map_err(|e| bad(VAR, format!("{e}, got {raw:?}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(
+            VAR,
+            format!("must start with http:// or https://, got {raw:?}"),
+        ));
+    }
+    if url.host_str().is_none() || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            VAR,
+            format!("must be a base URL without query or fragment, got {raw:?}"),
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `http://` + the listen address, with a wildcard address replaced by `localhost`.
+fn derived_public_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://localhost:{}", listen.port())
+    } else {
+        format!("http://{listen}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: ServeArgs) -> Result<Config, String> {
+        Config::from_args(&args, DEFAULT_DATABASE_URL).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let c = config(ServeArgs::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.account_code.as_str(), "DEMO");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.session_idle, Duration::from_secs(8 * 3600));
+        assert!(!c.secure_cookies);
+        assert_eq!(c.admin_email, "admin@localhost");
+    }
+
+    #[test]
+    fn https_public_urls_turn_secure_cookies_on() {
+        let c = config(ServeArgs {
+            public_url: Some("https://id.example.com/".into()),
+            listen: Some("0.0.0.0:8080".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.public_url, "https://id.example.com");
+        assert!(c.secure_cookies);
+    }
+
+    #[test]
+    fn a_wildcard_listen_address_derives_a_localhost_url() {
+        let c = config(ServeArgs {
+            listen: Some("0.0.0.0:9000".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.public_url, "http://localhost:9000");
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases = [
+            (
+                ServeArgs {
+                    listen: Some("nope".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_LISTEN: ",
+            ),
+            (
+                ServeArgs {
+                    account_code: Some("demo".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_ACCOUNT_CODE: ",
+            ),
+            (
+                ServeArgs {
+                    public_url: Some("ftp://x".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_PUBLIC_URL: ",
+            ),
+            (
+                ServeArgs {
+                    session_idle_minutes: Some("0".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_SESSION_IDLE_MINUTES: ",
+            ),
+            (
+                ServeArgs {
+                    secure_cookies: Some("yes".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_SECURE_COOKIES: ",
+            ),
+            (
+                ServeArgs {
+                    admin_email: Some("nobody".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_ADMIN_EMAIL: ",
+            ),
+            (
+                ServeArgs {
+                    admin_password: Some("short".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_ADMIN_PASSWORD: ",
+            ),
+        ];
+        for (args, prefix) in cases {
+            let err = config(args).unwrap_err();
+            assert!(err.starts_with(prefix), "{err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn debug_output_redacts_the_admin_password() {
+        let c = config(ServeArgs {
+            admin_password: Some("correct horse battery".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!format!("{c:?}").contains("horse"));
+    }
+}

@@ -1,0 +1,14 @@
+//! The words of the business. Input becomes these types at the edge ("parse, don't validate"), so the
+//! rest of the code never sees an unchecked client code, scope or secret.
+
+mod codes;
+mod pii;
+mod scopes;
+mod secret;
+
+pub use codes::{AccountCode, ClientCode, ClientId};
+pub use pii::PiiMode;
+pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};
+pub use secret::{PasswordHasher, SecretHash, SecretValue};
+mod people;
+pub use people::{MIN_PASSWORD_CHARS, check_password_strength, parse_email};

@@ -1,0 +1,162 @@
+//! The scope catalog: every scope an app may be granted, grouped by API. The data lives in
+//! `data/scopes.json` (one file, shipped in the binary) so templates and code never list scopes themselves.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+const CATALOG_JSON: &str = include_str!("../../data/scopes.json");
+
+#[derive(Debug, Clone)]
+pub struct ScopeInfo {
+    pub name: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiGroup {
+    pub name: String,
+    pub scopes: Vec<ScopeInfo>,
+}
+
+#[derive(Debug)]
+pub struct ScopeCatalog {
+    groups: Vec<ApiGroup>,
+    /// scope name -> (group index, scope index)
+    index: HashMap<String, (usize, usize)>,
+}
+
+#[derive(Deserialize)]
+struct RawCatalog {
+    apis: Vec<RawApi>,
+}
+
+#[derive(Deserialize)]
+struct RawApi {
+    name: String,
+    scopes: Vec<(String, String)>,
+}
+
+impl ScopeCatalog {
+    /// The catalog shipped with frontdesk.
+    pub fn builtin() -> Result<Self, String> {
+        Self::from_json(CATALOG_JSON)
+    }
+
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        let raw: RawCatalog =
+            serde_json::from_str(json).map_err(|e| format!("scope catalog: {e}"))?;
+        let mut index = HashMap::new();
+        let mut groups = Vec::with_capacity(raw.apis.len());
+        for (g, api) in raw.apis.into_iter().enumerate() {
+            let mut scopes = Vec::with_capacity(api.scopes.len());
+            for (s, (name, display_name)) in api.scopes.into_iter().enumerate() {
+                if index.insert(name.clone(), (g, s)).is_some() {
+                    return Err(format!("scope catalog: {name} is listed twice"));
+                }
+                scopes.push(ScopeInfo { name, display_name });
+            }
+            groups.push(ApiGroup {
+                name: api.name,
+                scopes,
+            });
+        }
+        Ok(Self { groups, index })
+    }
+
+    pub fn groups(&self) -> &[ApiGroup] {
+        &self.groups
+    }
+
+    pub fn contains(&self, scope: &str) -> bool {
+        self.index.contains_key(scope)
+    }
+
+    pub fn get(&self, scope: &str) -> Option<&ScopeInfo> {
+        self.index
+            .get(scope)
+            .map(|&(g, s)| &self.groups[g].scopes[s])
+    }
+
+    /// Every scope name, in catalog order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.scopes.iter().map(|s| s.name.as_str()))
+    }
+
+    /// Checks a requested set of scopes: de-duplicated, in catalog order, each one known.
+    pub fn parse_selection<'a>(
+        &self,
+        requested: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<String>, &'static str> {
+        let mut positions = Vec::new();
+        for scope in requested {
+            match self.index.get(scope.trim()) {
+                Some(&pos) => positions.push(pos),
+                None => return Err("Choose scopes from the list only"),
+            }
+        }
+        if positions.is_empty() {
+            return Err("Choose at least one scope");
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        Ok(positions
+            .into_iter()
+            .map(|(g, s)| self.groups[g].scopes[s].name.clone())
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_catalog_loads_with_the_apis_of_the_reference() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        let names: Vec<_> = catalog.groups().iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Core API",
+                "Distribution API",
+                "Identity API",
+                "Integration API",
+                "Payment API",
+                "Fiscalization API",
+                "Profile API"
+            ]
+        );
+        assert_eq!(
+            catalog.get("folios.read").unwrap().display_name,
+            "Read folios, including charges and payments"
+        );
+        assert!(catalog.contains("payment:transactions.manage"));
+        assert!(!catalog.contains("openid"));
+    }
+
+    #[test]
+    fn selections_are_deduplicated_ordered_and_checked() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        assert_eq!(
+            catalog.parse_selection(["setup.read", "account.manage", "setup.read"]),
+            Ok(vec!["account.manage".to_owned(), "setup.read".to_owned()])
+        );
+        assert_eq!(
+            catalog.parse_selection([]),
+            Err("Choose at least one scope")
+        );
+        assert_eq!(
+            catalog.parse_selection(["setup.read", "nope"]),
+            Err("Choose scopes from the list only")
+        );
+    }
+
+    #[test]
+    fn a_duplicated_scope_in_the_data_is_refused() {
+        let json = r#"{"apis":[{"name":"A","scopes":[["x","X"],["x","Y"]]}]}"#;
+        assert!(ScopeCatalog::from_json(json).is_err());
+    }
+}

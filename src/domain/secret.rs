@@ -1,0 +1,101 @@
+//! Generated client secrets and the argon2id hashing shared by secrets and passwords.
+
+use std::fmt;
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+
+/// A plain secret value. Lives only long enough to be hashed and shown once; `Debug` never prints it.
+#[derive(Clone)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    /// Length of generated secrets: 40 characters of `[A-Za-z0-9]`, about 238 bits.
+    pub const LEN: usize = 40;
+
+    /// A fresh secret from the operating system's CSPRNG.
+    pub fn generate() -> Self {
+        Self(
+            OsRng
+                .sample_iter(&Alphanumeric)
+                .take(Self::LEN)
+                .map(char::from)
+                .collect(),
+        )
+    }
+
+    /// Wraps a value received from outside (a password, a presented client secret).
+    pub fn from_presented(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The value itself: call only where it is shown once or hashed.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretValue([redacted])")
+    }
+}
+
+/// An argon2id PHC string, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretHash(pub String);
+
+/// Hashes and verifies with argon2id. CPU-heavy: call from `spawn_blocking`, never on async threads.
+#[derive(Clone, Copy, Default)]
+pub struct PasswordHasher;
+
+impl PasswordHasher {
+    pub fn hash(self, value: &SecretValue) -> Result<SecretHash, argon2::password_hash::Error> {
+        let salt = SaltString::generate(&mut OsRng);
+        let phc = Argon2::default().hash_password(value.0.as_bytes(), &salt)?;
+        Ok(SecretHash(phc.to_string()))
+    }
+
+    /// True when `value` matches `hash`. A malformed stored hash never matches.
+    pub fn verify(self, value: &SecretValue, hash: &SecretHash) -> bool {
+        match PasswordHash::new(&hash.0) {
+            Ok(parsed) => Argon2::default()
+                .verify_password(value.0.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_secrets_are_long_alphanumeric_and_distinct() {
+        let a = SecretValue::generate();
+        let b = SecretValue::generate();
+        assert_eq!(a.expose().len(), SecretValue::LEN);
+        assert!(a.expose().bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a.expose(), b.expose());
+    }
+
+    #[test]
+    fn debug_output_redacts_the_value() {
+        let s = SecretValue::from_presented("hunter2hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn hashes_are_argon2id_and_verify_only_the_right_value() {
+        let s = SecretValue::generate();
+        let h = PasswordHasher.hash(&s).unwrap();
+        assert!(h.0.starts_with("$argon2id$"));
+        assert!(PasswordHasher.verify(&s, &h));
+        assert!(!PasswordHasher.verify(&SecretValue::generate(), &h));
+        assert!(!PasswordHasher.verify(&s, &SecretHash("garbage".into())));
+    }
+}

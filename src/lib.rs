@@ -1,0 +1,115 @@
+//! frontdesk: a self-hosted "Connected apps" dashboard with its own OAuth 2.0 identity server.
+//!
+//! `app(state)` is the whole HTTP surface; `main.rs` only parses the command line and calls in here.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod state;
+pub mod store;
+pub mod users;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::config::Config;
+use crate::domain::ScopeCatalog;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// Everything `app` needs, opened and migrated.
+pub struct Prepared {
+    pub state: AppState,
+    pub sessions: SqliteStore,
+}
+
+/// Opens the database, runs migrations (ours and the session store's) and loads the scope catalog.
+pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
+    let catalog = ScopeCatalog::builtin().map_err(anyhow::Error::msg)?;
+    let store = Store::open(&config.database_url).await?;
+    let sessions = SqliteStore::new(store.pool().clone())
+        .with_table_name("sessions")
+        .map_err(anyhow::Error::msg)?;
+    sessions.migrate().await?;
+    web::warm_up();
+    Ok(Prepared {
+        state: AppState {
+            store,
+            config: Arc::new(config),
+            catalog: Arc::new(catalog),
+        },
+        sessions,
+    })
+}
+
+/// The whole HTTP surface: what tests drive and `serve` runs.
+pub fn app(prepared: Prepared) -> Router {
+    web::router(prepared.state, prepared.sessions)
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let prepared = prepare(config).await?;
+    let state = prepared.state.clone();
+    users::bootstrap_admin(&state.store, &state.config).await?;
+
+    // Expired sessions are deleted in the background, once an hour.
+    let reaper = prepared.sessions.clone();
+    tokio::spawn(async move {
+        if let Err(e) = reaper
+            .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
+            .await
+        {
+            tracing::error!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("FRONTDESK_LISTEN: cannot listen on {listen}: {e}"))?;
+    tracing::info!(
+        "frontdesk is serving the dashboard at {}/apps/connected-apps (listening on {listen})",
+        state.config.public_url
+    );
+    axum::serve(
+        listener,
+        app(prepared).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("frontdesk stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

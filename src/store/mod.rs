@@ -1,0 +1,81 @@
+//! Every SQL statement lives below this module, one file per table. Handlers call `Store` methods and
+//! never see SQL, so a PostgreSQL backend can follow by swapping this layer.
+
+mod apps;
+mod audit;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub use apps::{AppSummary, NewApp};
+pub use audit::AuditEntry;
+pub use users::{NewUser, User};
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// Errors a caller can act on; everything else is `Other` and becomes a 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a row with this key already exists")]
+    Duplicate,
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    fn from_write(e: sqlx::Error) -> Self {
+        match e.as_database_error() {
+            Some(db) if db.is_unique_violation() => Self::Duplicate,
+            _ => Self::Other(e),
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating if missing) the database, in WAL mode with foreign keys on, and migrates it.
+    pub async fn open(database_url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(database_url)
+            .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable in WAL mode except for the last transactions on power loss, not on crash.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            // Writers queue instead of failing when another write holds the lock.
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}"))?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// Timestamps are stored as RFC 3339 text in UTC.
+pub(crate) fn now_text() -> String {
+    to_text(OffsetDateTime::now_utc())
+}
+
+pub(crate) fn to_text(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+pub(crate) fn from_text(s: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,440 @@
+//! New custom app: the form (prefilled from apaleo's create-link parameters), its validation, and the
+//! one-time credentials page.
+
+use std::collections::BTreeSet;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::{ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{AuditEntry, NewApp, StoreError};
+use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
+
+/// What the form shows: the person's own input, kept as typed.
+#[derive(Default)]
+struct Values {
+    client_code: String,
+    client_name: String,
+    pii_retrieve: bool,
+    secret_description: String,
+    scopes: BTreeSet<String>,
+}
+
+/// One message per field, shown next to it.
+#[derive(Default)]
+struct FieldErrors {
+    client_code: Option<&'static str>,
+    client_name: Option<&'static str>,
+    pii_mode: Option<&'static str>,
+    secret_description: Option<&'static str>,
+    scopes: Option<&'static str>,
+}
+
+impl FieldErrors {
+    fn any(&self) -> bool {
+        self.client_code.is_some()
+            || self.client_name.is_some()
+            || self.pii_mode.is_some()
+            || self.secret_description.is_some()
+            || self.scopes.is_some()
+    }
+
+    /// (field id, message) in form order, for the summary at the top of the form.
+    fn summary(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            ("client_code", self.client_code),
+            ("client_name", self.client_name),
+            ("pii_mode_retrieve", self.pii_mode),
+            ("secret_description", self.secret_description),
+            ("scopes", self.scopes),
+        ]
+        .into_iter()
+        .filter_map(|(id, msg)| msg.map(|m| (id, m)))
+        .collect()
+    }
+}
+
+struct ScopeBox {
+    id: String,
+    name: String,
+    display_name: String,
+    checked: bool,
+}
+
+struct ScopeGroup {
+    name: String,
+    boxes: Vec<ScopeBox>,
+}
+
+fn scope_groups(catalog: &ScopeCatalog, checked: &BTreeSet<String>) -> Vec<ScopeGroup> {
+    catalog
+        .groups()
+        .iter()
+        .enumerate()
+        .map(|(g, group)| ScopeGroup {
+            name: group.name.clone(),
+            boxes: group
+                .scopes
+                .iter()
+                .enumerate()
+                .map(|(s, scope)| ScopeBox {
+                    id: format!("scope-{g}-{s}"),
+                    name: scope.name.clone(),
+                    display_name: scope.display_name.clone(),
+                    checked: checked.contains(&scope.name),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "apps/create.html")]
+struct CreatePage {
+    layout: Layout,
+    account_code: String,
+    values: Values,
+    errors: FieldErrors,
+    groups: Vec<ScopeGroup>,
+    /// Something about a create link that could not be used as given.
+    notice: Option<String>,
+}
+
+impl CreatePage {
+    fn new(layout: Layout, state: &AppState, values: Values, errors: FieldErrors) -> Self {
+        Self {
+            layout,
+            account_code: state.config.account_code.to_string(),
+            groups: scope_groups(&state.catalog, &values.scopes),
+            values,
+            errors,
+            notice: None,
+        }
+    }
+}
+
+/// apaleo's create-link parameters: `?clientCode=&clientName=&secret=&clientScopes=[...]&piiMode=`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CreateLink {
+    client_code: String,
+    client_name: String,
+    /// The secret's *description*; a secret value never travels in a link.
+    secret: String,
+    /// A JSON array of scope names.
+    client_scopes: String,
+    pii_mode: String,
+}
+
+pub async fn show(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    Query(link): Query<CreateLink>,
+) -> Result<Response, AppError> {
+    let mut notices = Vec::new();
+    let mut scopes = BTreeSet::new();
+    if !link.client_scopes.trim().is_empty() {
+        match serde_json::from_str::<Vec<String>>(&link.client_scopes) {
+            Ok(list) => {
+                let (known, unknown): (Vec<_>, Vec<_>) =
+                    list.into_iter().partition(|s| state.catalog.contains(s));
+                scopes.extend(known);
+                if !unknown.is_empty() {
+                    notices.push(format!(
+                        "The link asked for scopes that frontdesk does not know, left out: {}.",
+                        unknown.join(", ")
+                    ));
+                }
+            }
+            Err(_) => notices.push(
+                "The link's clientScopes is not a JSON list of scope names, so no scope was preselected."
+                    .to_owned(),
+            ),
+        }
+    }
+    let values = Values {
+        client_code: link.client_code,
+        client_name: link.client_name,
+        pii_retrieve: PiiMode::parse(&link.pii_mode) == Ok(PiiMode::Retrieve),
+        secret_description: link.secret,
+        scopes,
+    };
+    let mut page = CreatePage::new(
+        user.layout("connected-apps"),
+        &state,
+        values,
+        FieldErrors::default(),
+    );
+    page.notice = (!notices.is_empty()).then(|| notices.join(" "));
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CreateForm {
+    csrf_token: String,
+    client_code: String,
+    client_name: String,
+    pii_mode: String,
+    secret_description: String,
+    scopes: Vec<String>,
+}
+
+/// The checked form, ready to store.
+struct Valid {
+    client_code: ClientCode,
+    client_name: String,
+    pii_mode: PiiMode,
+    secret_description: String,
+    scopes: Vec<String>,
+}
+
+/// A required single-line text: trimmed, not empty, no control characters, at most `max` characters.
+fn text_field(
+    raw: &str,
+    max: usize,
+    empty: &'static str,
+    too_long: &'static str,
+) -> Result<String, &'static str> {
+    let value = raw.trim();
+    if value.is_empty() {
+        Err(empty)
+    } else if value.chars().any(char::is_control) {
+        Err("Remove control characters such as line breaks or tabs")
+    } else if value.chars().count() > max {
+        Err(too_long)
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let client_code =
+        ClientCode::parse(&form.client_code).map_err(|e| errors.client_code = Some(e));
+    let client_name = text_field(
+        &form.client_name,
+        MAX_NAME_CHARS,
+        "Enter a client name",
+        "Use at most 100 characters",
+    )
+    .map_err(|e| errors.client_name = Some(e));
+    let pii_mode = PiiMode::parse(&form.pii_mode).map_err(|e| errors.pii_mode = Some(e));
+    let secret_description = text_field(
+        &form.secret_description,
+        MAX_DESCRIPTION_CHARS,
+        "Enter a secret description",
+        "Use at most 200 characters",
+    )
+    .map_err(|e| errors.secret_description = Some(e));
+    let scopes = catalog
+        .parse_selection(form.scopes.iter().map(String::as_str))
+        .map_err(|e| errors.scopes = Some(e));
+    match (
+        client_code,
+        client_name,
+        pii_mode,
+        secret_description,
+        scopes,
+    ) {
+        (Ok(client_code), Ok(client_name), Ok(pii_mode), Ok(secret_description), Ok(scopes)) => {
+            Ok(Valid {
+                client_code,
+                client_name,
+                pii_mode,
+                secret_description,
+                scopes,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+const TAKEN: &str = "This client code is already taken";
+
+#[derive(Template)]
+#[template(path = "apps/created.html")]
+struct CreatedPage {
+    layout: Layout,
+    client_name: String,
+    client_id: String,
+    client_secret: String,
+}
+
+pub async fn submit(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    ClientAddr(source_addr): ClientAddr,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, AppError> {
+    session::verify_csrf(&user.session, &form.csrf_token).await?;
+
+    let rerender = |errors: FieldErrors, form: CreateForm| -> Result<Response, AppError> {
+        let values = Values {
+            client_code: form.client_code,
+            client_name: form.client_name,
+            pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
+            secret_description: form.secret_description,
+            scopes: form.scopes.into_iter().collect(),
+        };
+        let page = CreatePage::new(user.layout("connected-apps"), &state, values, errors);
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+
+    let account = &state.config.account_code;
+    let valid = match validate(&form, &state.catalog) {
+        Ok(valid) => valid,
+        Err(mut errors) => {
+            // Report a taken code together with the other problems, not one round-trip later.
+            if let Ok(code) = ClientCode::parse(&form.client_code)
+                && state.store.client_code_taken(account, &code).await?
+            {
+                errors.client_code = Some(TAKEN);
+            }
+            return rerender(errors, form);
+        }
+    };
+    if state
+        .store
+        .client_code_taken(account, &valid.client_code)
+        .await?
+    {
+        let errors = FieldErrors {
+            client_code: Some(TAKEN),
+            ..FieldErrors::default()
+        };
+        return rerender(errors, form);
+    }
+
+    let secret = SecretValue::generate();
+    let to_hash = secret.clone();
+    let secret_hash = tokio::task::spawn_blocking(move || PasswordHasher.hash(&to_hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing the secret: {e}")))?;
+
+    let client_id = ClientId::custom_app(account, &valid.client_code);
+    let new_app = NewApp {
+        account,
+        client_code: &valid.client_code,
+        client_id: &client_id,
+        client_name: &valid.client_name,
+        pii_mode: valid.pii_mode,
+        scopes: &valid.scopes,
+        secret_description: &valid.secret_description,
+        secret_hash: &secret_hash,
+        created_by: user.user.id,
+    };
+    let audit = AuditEntry {
+        actor_id: Some(user.user.id),
+        actor_email: Some(&user.user.email),
+        source_addr,
+        action: "app.created",
+        client_id: Some(client_id.as_str()),
+        details: json!({
+            "client_code": valid.client_code.as_str(),
+            "client_name": valid.client_name,
+            "pii_mode": valid.pii_mode.as_str(),
+            "scopes": valid.scopes,
+            "secret_description": valid.secret_description,
+        }),
+    };
+    match state.store.create_app(new_app, audit).await {
+        Ok(()) => {}
+        // Another request took the code between our check and our insert.
+        Err(StoreError::Duplicate) => {
+            let errors = FieldErrors {
+                client_code: Some(TAKEN),
+                ..FieldErrors::default()
+            };
+            return rerender(errors, form);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(client_id = %client_id, user_id = user.user.id, "app created");
+
+    let page = CreatedPage {
+        layout: user.layout("connected-apps"),
+        client_name: valid.client_name,
+        client_id: client_id.to_string(),
+        client_secret: secret.expose().to_owned(),
+    };
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        render(&page)?,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> CreateForm {
+        CreateForm {
+            csrf_token: String::new(),
+            client_code: "my_app".into(),
+            client_name: "  My app ".into(),
+            pii_mode: "DontRetrieve".into(),
+            secret_description: "Production".into(),
+            scopes: vec!["setup.read".into()],
+        }
+    }
+
+    #[test]
+    fn a_good_form_becomes_a_valid_app() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        let valid = validate(&form(), &catalog).ok().unwrap();
+        assert_eq!(valid.client_code.as_str(), "MY_APP");
+        assert_eq!(valid.client_name, "My app");
+        assert_eq!(valid.scopes, ["setup.read"]);
+    }
+
+    #[test]
+    fn every_field_reports_its_own_problem() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        let bad = CreateForm {
+            client_code: "no-dash".into(),
+            client_name: "x".repeat(101),
+            pii_mode: "Sometimes".into(),
+            secret_description: " ".into(),
+            scopes: vec![],
+            ..form()
+        };
+        let errors = validate(&bad, &catalog).err().unwrap();
+        assert_eq!(errors.summary().len(), 5);
+        assert_eq!(errors.client_name, Some("Use at most 100 characters"));
+        assert_eq!(
+            errors.secret_description,
+            Some("Enter a secret description")
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_text_fields() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        let bad = CreateForm {
+            client_name: "My\u{0}app".into(),
+            ..form()
+        };
+        assert!(
+            validate(&bad, &catalog)
+                .err()
+                .unwrap()
+                .client_name
+                .is_some()
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! Sign in and sign out.
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{Form, render, session};
+use crate::domain::{PasswordHasher, SecretHash, SecretValue};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(show).post(submit))
+        .route("/logout", post(logout))
+}
+
+/// Where to go after sign-in when no (acceptable) page was asked for.
+const HOME: &str = "/apps/connected-apps";
+
+/// Unknown emails are verified against this hash, so a failed sign-in costs the same either way.
+static DUMMY_HASH: LazyLock<Option<SecretHash>> =
+    LazyLock::new(|| PasswordHasher.hash(&SecretValue::generate()).ok());
+
+/// Computes the dummy hash ahead of the first sign-in so that one is not slower than the rest.
+pub fn warm_up() {
+    LazyLock::force(&DUMMY_HASH);
+}
+
+/// Accepts only a local path (`/x`, not `//host` or `/\host`), so sign-in is no open redirect.
+fn local_path(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if ok { next } else { HOME }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    csrf_token: String,
+    email: &'a str,
+    next: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NextQuery {
+    next: String,
+}
+
+async fn show(session: Session, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    if session::signed_in_user(&session).await?.is_some() {
+        return Ok(Redirect::to(local_path(&q.next)).into_response());
+    }
+    let page = LoginPage {
+        csrf_token: session::csrf_token(&session).await?,
+        email: "",
+        next: &q.next,
+        error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    csrf_token: String,
+    email: String,
+    password: String,
+    next: String,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    session::verify_csrf(&session, &form.csrf_token).await?;
+
+    let email = form.email.trim().to_lowercase();
+    let user = state.store.user_by_email(&email).await?;
+    let hash = match &user {
+        Some(u) => Some(u.password_hash.clone()),
+        None => DUMMY_HASH.clone(),
+    };
+    let password = SecretValue::from_presented(form.password);
+    let matches = tokio::task::spawn_blocking(move || {
+        hash.is_some_and(|h| PasswordHasher.verify(&password, &h))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+
+    match user {
+        Some(user) if matches && user.enabled => {
+            session::sign_in(&session, user.id, &user.password_hash).await?;
+            tracing::info!(user_id = user.id, "signed in");
+            Ok(Redirect::to(local_path(&form.next)).into_response())
+        }
+        _ => {
+            let page = LoginPage {
+                csrf_token: session::csrf_token(&session).await?,
+                email: &email,
+                next: &form.next,
+                error: Some("Incorrect email or password."),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LogoutForm {
+    csrf_token: String,
+}
+
+async fn logout(session: Session, Form(form): Form<LogoutForm>) -> Result<Response, AppError> {
+    session::verify_csrf(&session, &form.csrf_token).await?;
+    session::sign_out(&session).await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            local_path("/apps/connected-apps/create?x=1"),
+            "/apps/connected-apps/create?x=1"
+        );
+        for bad in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "apps",
+            "/a\\b",
+            "/a\nb",
+        ] {
+            assert_eq!(local_path(bad), super::HOME, "{bad:?}");
+        }
+    }
+}

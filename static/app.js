@@ -1,0 +1,35 @@
+// frontdesk: small enhancements; every page works without them.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // "Add a new app" opens its dialog instead of navigating to the page version of it.
+  for (const opener of document.querySelectorAll("[data-opens-dialog]")) {
+    const dialog = document.getElementById(opener.dataset.opensDialog);
+    if (!dialog || typeof dialog.showModal !== "function") continue;
+    opener.addEventListener("click", (event) => {
+      event.preventDefault();
+      dialog.showModal();
+    });
+    dialog.addEventListener("close", () => opener.focus());
+  }
+
+  // Copy buttons: shown only when JavaScript can copy.
+  const status = document.querySelector("[data-copy-status]");
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch {
+        field.select();
+        document.execCommand("copy");
+      }
+      const label = button.getAttribute("aria-label") || "Copy";
+      button.textContent = "Copied";
+      if (status) status.textContent = label.replace(/^Copy /, "") + " copied to the clipboard.";
+      setTimeout(() => { button.textContent = "Copy"; }, 2000);
+    });
+  }
+});
