@@ -1,0 +1,87 @@
+//! The `frontdesk` command line: `users add` and configuration errors.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::helpers::*;
+
+fn frontdesk(db: &std::path::Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .args(args)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env_remove("FRONTDESK_LISTEN")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A command that unexpectedly starts serving would never end: stop it after a while.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn users_add_creates_a_user_who_can_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    // The file name `TestApp::spawn_on` serves.
+    let db = dir.path().join("frontdesk.db");
+    let out = frontdesk(
+        &db,
+        &["users", "add", "--email", "Ops@Example.com", "--name", "Ops", "--admin"],
+        "a long enough password\n",
+        &[],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
+    let person = app.person();
+    person.sign_in("ops@example.com", "a long enough password").await;
+    let page = person.page("/apps/connected-apps").await;
+    assert!(!select(&page, "a[data-opens-dialog]").is_empty(), "an account admin");
+}
+
+#[test]
+fn users_add_refuses_a_short_password_and_a_duplicate_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let args = ["users", "add", "--email", "a@example.com"];
+
+    let out = frontdesk(&db, &args, "short\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at least 12 characters"), "{err}");
+
+    assert!(frontdesk(&db, &args, "twelve chars ok\n", &[]).status.success());
+    let out = frontdesk(&db, &args, "twelve chars ok\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cfg.db");
+    for (var, value) in [
+        ("FRONTDESK_ACCOUNT_CODE", "demo"),
+        ("FRONTDESK_LISTEN", "not-an-address"),
+        ("FRONTDESK_PUBLIC_URL", "ftp://example.com"),
+        ("FRONTDESK_SESSION_IDLE_MINUTES", "forever"),
+    ] {
+        let out = frontdesk(&db, &[], "", &[(var, value)]);
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.starts_with(&format!("error: {var}: ")), "{err}");
+        assert!(!err.contains("panicked"));
+    }
+}

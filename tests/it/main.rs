@@ -1,0 +1,8 @@
+//! The one integration-test binary: each test starts frontdesk on its own port with a fresh database and
+//! drives it over real HTTP with a cookie-keeping client.
+
+mod cli;
+mod create_app;
+mod helpers;
+mod login;
+mod web_security;
