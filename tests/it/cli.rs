@@ -16,7 +16,12 @@ fn frontdesk(db: &std::path::Path, args: &[&str], stdin: &str, env: &[(&str, &st
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     // A command that unexpectedly starts serving would never end: stop it after a while.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while child.try_wait().unwrap().is_none() {
@@ -36,17 +41,34 @@ async fn users_add_creates_a_user_who_can_sign_in() {
     let db = dir.path().join("frontdesk.db");
     let out = frontdesk(
         &db,
-        &["users", "add", "--email", "Ops@Example.com", "--name", "Ops", "--admin"],
+        &[
+            "users",
+            "add",
+            "--email",
+            "Ops@Example.com",
+            "--name",
+            "Ops",
+            "--admin",
+        ],
         "a long enough password\n",
         &[],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
     let person = app.person();
-    person.sign_in("ops@example.com", "a long enough password").await;
+    person
+        .sign_in("ops@example.com", "a long enough password")
+        .await;
     let page = person.page("/apps/connected-apps").await;
-    assert!(!select(&page, "a[data-opens-dialog]").is_empty(), "an account admin");
+    assert!(
+        !select(&page, "a[data-opens-dialog]").is_empty(),
+        "an account admin"
+    );
 }
 
 #[test]
@@ -60,7 +82,11 @@ fn users_add_refuses_a_short_password_and_a_duplicate_email() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at least 12 characters"), "{err}");
 
-    assert!(frontdesk(&db, &args, "twelve chars ok\n", &[]).status.success());
+    assert!(
+        frontdesk(&db, &args, "twelve chars ok\n", &[])
+            .status
+            .success()
+    );
     let out = frontdesk(&db, &args, "twelve chars ok\n", &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);

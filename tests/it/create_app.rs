@@ -41,18 +41,32 @@ async fn add_a_new_app_offers_add_custom_app_in_a_dialog_and_on_a_page() {
     let button = select(&page, "a[data-opens-dialog]");
     assert_eq!(button.len(), 1);
     assert_eq!(button[0].text().collect::<String>(), "Add a new app");
-    assert_eq!(button[0].value().attr("href"), Some("/apps/connected-apps/new"));
-    assert_eq!(text(&page, "dialog#add-app-dialog h2").as_deref(), Some("Add a new app"));
     assert_eq!(
-        select(&page, "dialog#add-app-dialog a")[0].value().attr("href"),
+        button[0].value().attr("href"),
+        Some("/apps/connected-apps/new")
+    );
+    assert_eq!(
+        text(&page, "dialog#add-app-dialog h2").as_deref(),
+        Some("Add a new app")
+    );
+    assert_eq!(
+        select(&page, "dialog#add-app-dialog a")[0]
+            .value()
+            .attr("href"),
         Some("/apps/connected-apps/create")
     );
-    assert_eq!(text(&page, "dialog#add-app-dialog a").as_deref(), Some("Add custom app"));
+    assert_eq!(
+        text(&page, "dialog#add-app-dialog a").as_deref(),
+        Some("Add custom app")
+    );
 
     // Without JavaScript the button leads to the same choice as a page.
     let page = admin.page("/apps/connected-apps/new").await;
     assert_eq!(text(&page, "main h1").as_deref(), Some("Add a new app"));
-    assert_eq!(text(&page, "main .choices a").as_deref(), Some("Add custom app"));
+    assert_eq!(
+        text(&page, "main .choices a").as_deref(),
+        Some("Add custom app")
+    );
 }
 
 #[tokio::test]
@@ -60,10 +74,19 @@ async fn the_form_has_the_labelled_fields_scopes_by_api_and_buttons() {
     let app = TestApp::spawn().await;
     let page = app.admin().await.page("/apps/connected-apps/create").await;
     assert_eq!(text(&page, "main h1").as_deref(), Some("New custom app"));
-    assert_eq!(labelled(&page, "Client code").unwrap().value().attr("name"), Some("client_code"));
-    assert_eq!(labelled(&page, "Client name").unwrap().value().attr("name"), Some("client_name"));
     assert_eq!(
-        labelled(&page, "Secret description").unwrap().value().attr("name"),
+        labelled(&page, "Client code").unwrap().value().attr("name"),
+        Some("client_code")
+    );
+    assert_eq!(
+        labelled(&page, "Client name").unwrap().value().attr("name"),
+        Some("client_name")
+    );
+    assert_eq!(
+        labelled(&page, "Secret description")
+            .unwrap()
+            .value()
+            .attr("name"),
         Some("secret_description")
     );
     assert_eq!(
@@ -80,12 +103,18 @@ async fn the_form_has_the_labelled_fields_scopes_by_api_and_buttons() {
         .iter()
         .map(|e| {
             let label = e.parent().and_then(scraper::ElementRef::wrap).unwrap();
-            (label.text().collect::<String>().trim().to_owned(), e.value().attr("checked").is_some())
+            (
+                label.text().collect::<String>().trim().to_owned(),
+                e.value().attr("checked").is_some(),
+            )
         })
         .collect();
     assert_eq!(
         choices,
-        [("Retrieve".to_owned(), false), ("Don't retrieve".to_owned(), true)]
+        [
+            ("Retrieve".to_owned(), false),
+            ("Don't retrieve".to_owned(), true)
+        ]
     );
 
     let legends: Vec<_> = select(&page, "fieldset.scope-group > legend")
@@ -96,11 +125,23 @@ async fn the_form_has_the_labelled_fields_scopes_by_api_and_buttons() {
     assert!(legends.contains(&"Payment API".to_owned()));
     let folios = select(&page, "label:has(input[value='folios.read'])");
     let label = folios[0].text().collect::<String>();
-    assert!(label.contains("folios.read") && label.contains("Read folios, including charges and payments"));
+    assert!(
+        label.contains("folios.read")
+            && label.contains("Read folios, including charges and payments")
+    );
     let checkboxes = select(&page, "input[type=checkbox][name=scopes]").len();
-    assert_eq!(checkboxes, frontdesk::domain::ScopeCatalog::builtin().unwrap().names().count());
+    assert_eq!(
+        checkboxes,
+        frontdesk::domain::ScopeCatalog::builtin()
+            .unwrap()
+            .names()
+            .count()
+    );
 
-    assert_eq!(text(&page, "form.app-form button[type=submit]").as_deref(), Some("Save"));
+    assert_eq!(
+        text(&page, "form.app-form button[type=submit]").as_deref(),
+        Some("Save")
+    );
     let cancel = select(&page, "form.app-form a.button");
     assert_eq!(cancel[0].text().collect::<String>(), "Cancel");
 }
@@ -190,7 +231,13 @@ async fn the_secret_is_never_shown_again() {
     let body = r.text().await.unwrap();
     assert!(!body.contains(&secret));
     assert!(body.contains("This client code is already taken"));
-    assert!(admin.page("/apps/connected-apps").await.html().contains(&client_id));
+    assert!(
+        admin
+            .page("/apps/connected-apps")
+            .await
+            .html()
+            .contains(&client_id)
+    );
 }
 
 #[tokio::test]
@@ -219,18 +266,73 @@ async fn each_validation_rule_answers_422_next_to_its_field_and_writes_nothing()
     let long_name = "n".repeat(101);
     let long_description = "d".repeat(201);
     let cases: Vec<(&str, Option<&str>, &str, &str)> = vec![
-        ("client_code", Some(""), "client_code", "Enter a client code"),
-        ("client_code", Some("my-app"), "client_code", "Use only letters, digits and underscores (_)"),
-        ("client_code", Some("ÄPP"), "client_code", "Use only letters, digits and underscores (_)"),
-        ("client_code", Some(&long_code), "client_code", "Use at most 32 characters"),
-        ("client_name", Some("   "), "client_name", "Enter a client name"),
-        ("client_name", Some(&long_name), "client_name", "Use at most 100 characters"),
-        ("secret_description", Some(""), "secret_description", "Enter a secret description"),
-        ("secret_description", Some(&long_description), "secret_description", "Use at most 200 characters"),
+        (
+            "client_code",
+            Some(""),
+            "client_code",
+            "Enter a client code",
+        ),
+        (
+            "client_code",
+            Some("my-app"),
+            "client_code",
+            "Use only letters, digits and underscores (_)",
+        ),
+        (
+            "client_code",
+            Some("ÄPP"),
+            "client_code",
+            "Use only letters, digits and underscores (_)",
+        ),
+        (
+            "client_code",
+            Some(&long_code),
+            "client_code",
+            "Use at most 32 characters",
+        ),
+        (
+            "client_name",
+            Some("   "),
+            "client_name",
+            "Enter a client name",
+        ),
+        (
+            "client_name",
+            Some(&long_name),
+            "client_name",
+            "Use at most 100 characters",
+        ),
+        (
+            "secret_description",
+            Some(""),
+            "secret_description",
+            "Enter a secret description",
+        ),
+        (
+            "secret_description",
+            Some(&long_description),
+            "secret_description",
+            "Use at most 200 characters",
+        ),
         ("scopes", None, "scopes", "Choose at least one scope"),
-        ("scopes", Some("openid"), "scopes", "Choose scopes from the list only"),
-        ("pii_mode", Some("Sometimes"), "pii_mode", "Choose whether the app may retrieve personal data"),
-        ("pii_mode", None, "pii_mode", "Choose whether the app may retrieve personal data"),
+        (
+            "scopes",
+            Some("openid"),
+            "scopes",
+            "Choose scopes from the list only",
+        ),
+        (
+            "pii_mode",
+            Some("Sometimes"),
+            "pii_mode",
+            "Choose whether the app may retrieve personal data",
+        ),
+        (
+            "pii_mode",
+            None,
+            "pii_mode",
+            "Choose whether the app may retrieve personal data",
+        ),
     ];
     for (field, value, error_id, message) in cases {
         let mut form: Vec<(&str, &str)> = app_form("VALID_CODE")
@@ -241,7 +343,11 @@ async fn each_validation_rule_answers_422_next_to_its_field_and_writes_nothing()
             form.push((field, v));
         }
         let r = admin.create_app(&form).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}={value:?}");
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value:?}"
+        );
         let page = html(r).await;
         assert_eq!(
             text(&page, &format!("#{error_id}-error")).as_deref(),
@@ -251,10 +357,16 @@ async fn each_validation_rule_answers_422_next_to_its_field_and_writes_nothing()
         // Only that field is in error, and the person's input is kept.
         assert_eq!(select(&page, ".field-error").len(), 1, "{field}={value:?}");
         if field != "client_code" {
-            assert_eq!(input_value(&page, "#client_code").as_deref(), Some("VALID_CODE"));
+            assert_eq!(
+                input_value(&page, "#client_code").as_deref(),
+                Some("VALID_CODE")
+            );
         }
         if field != "client_name" {
-            assert_eq!(input_value(&page, "#client_name").as_deref(), Some("Voice assistant"));
+            assert_eq!(
+                input_value(&page, "#client_name").as_deref(),
+                Some("Voice assistant")
+            );
         }
         if field != "scopes" {
             assert_eq!(select(&page, "input[name=scopes][checked]").len(), 2);
@@ -288,9 +400,18 @@ async fn the_create_link_opens_the_form_prefilled() {
              &piiMode=Retrieve",
         )
         .await;
-    assert_eq!(input_value(&page, "#client_code").as_deref(), Some("TAPAPALEO"));
-    assert_eq!(input_value(&page, "#client_name").as_deref(), Some("tap-apaleo"));
-    assert_eq!(input_value(&page, "#secret_description").as_deref(), Some("Hotel server"));
+    assert_eq!(
+        input_value(&page, "#client_code").as_deref(),
+        Some("TAPAPALEO")
+    );
+    assert_eq!(
+        input_value(&page, "#client_name").as_deref(),
+        Some("tap-apaleo")
+    );
+    assert_eq!(
+        input_value(&page, "#secret_description").as_deref(),
+        Some("Hotel server")
+    );
     assert!(select(&page, "#pii_mode_retrieve[checked]").len() == 1);
     let mut checked: Vec<_> = select(&page, "input[name=scopes][checked]")
         .iter()
@@ -299,7 +420,12 @@ async fn the_create_link_opens_the_form_prefilled() {
     checked.sort();
     assert_eq!(
         checked,
-        ["maintenances.read", "rateplans.read-corporate", "reservations.read", "setup.read"]
+        [
+            "maintenances.read",
+            "rateplans.read-corporate",
+            "reservations.read",
+            "setup.read"
+        ]
     );
     assert!(select(&page, ".field-error").is_empty());
 }
@@ -314,7 +440,9 @@ async fn a_create_link_with_unknown_or_broken_scopes_says_so() {
     assert_eq!(select(&page, "input[name=scopes][checked]").len(), 1);
     assert!(text(&page, ".callout.info").unwrap().contains("nope.read"));
 
-    let page = admin.page("/apps/connected-apps/create?clientScopes=not-json").await;
+    let page = admin
+        .page("/apps/connected-apps/create?clientScopes=not-json")
+        .await;
     assert!(select(&page, "input[name=scopes][checked]").is_empty());
     assert!(text(&page, ".callout.info").unwrap().contains("JSON"));
 }
@@ -348,7 +476,9 @@ async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_writes_nothing
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
 
-    let r = admin.post("/apps/connected-apps/create", &app_form("NO_TOKEN")).await;
+    let r = admin
+        .post("/apps/connected-apps/create", &app_form("NO_TOKEN"))
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     let mut form = vec![("csrf_token", "forged-token")];
@@ -373,15 +503,24 @@ async fn sign_in_and_sign_out_need_the_csrf_token_too() {
     let person = app.person();
     person.get("/login").await;
     let r = person
-        .post("/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .post(
+            "/login",
+            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert_eq!(person.get("/apps/connected-apps").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        person.get("/apps/connected-apps").await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     let admin = app.admin().await;
     let r = admin.post("/logout", &[("csrf_token", "wrong")]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert_eq!(admin.get("/apps/connected-apps").await.status(), StatusCode::OK);
+    assert_eq!(
+        admin.get("/apps/connected-apps").await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -390,7 +529,11 @@ async fn twenty_concurrent_creations_with_one_client_code_make_exactly_one_app()
     let admin = app.admin().await;
     let token = admin.csrf("/apps/connected-apps/create").await;
     let mut form = vec![("csrf_token".to_owned(), token)];
-    form.extend(app_form("RACE").into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+    form.extend(
+        app_form("RACE")
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
 
     let requests = (0..20).map(|_| {
         let request = admin
@@ -411,6 +554,10 @@ async fn twenty_concurrent_creations_with_one_client_code_make_exactly_one_app()
         .collect();
     assert_eq!(created, 1);
     assert_eq!(refused.len(), 19);
-    assert!(refused.iter().all(|(_, body)| body.contains("This client code is already taken")));
+    assert!(
+        refused
+            .iter()
+            .all(|(_, body)| body.contains("This client code is already taken"))
+    );
     assert_eq!(app.app_tables().await, (1, 2, 1, 1));
 }

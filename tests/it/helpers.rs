@@ -46,8 +46,7 @@ impl TestApp {
             public_url: Some(base.clone()),
             ..ServeArgs::default()
         };
-        let config =
-            Config::from_args(&args, &format!("sqlite://{}", db_path.display())).unwrap();
+        let config = Config::from_args(&args, &format!("sqlite://{}", db_path.display())).unwrap();
         let prepared = frontdesk::prepare(config).await.unwrap();
         let store = prepared.state.store.clone();
         let router = frontdesk::app(prepared);
@@ -208,9 +207,13 @@ pub fn select<'a>(page: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
 }
 
 pub fn text(page: &Html, css: &str) -> Option<String> {
-    select(page, css)
-        .first()
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+    select(page, css).first().map(|e| {
+        e.text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
 
 pub fn input_value(page: &Html, css: &str) -> Option<String> {

@@ -14,10 +14,15 @@ async fn an_anonymous_visit_goes_to_sign_in_and_returns_to_the_page_asked_for() 
     let app = TestApp::spawn().await;
     let person = app.person();
 
-    let r = person.get("/apps/connected-apps/create?clientCode=ABC").await;
+    let r = person
+        .get("/apps/connected-apps/create?clientCode=ABC")
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to_login = location(&r);
-    assert_eq!(to_login, "/login?next=%2Fapps%2Fconnected-apps%2Fcreate%3FclientCode%3DABC");
+    assert_eq!(
+        to_login,
+        "/login?next=%2Fapps%2Fconnected-apps%2Fcreate%3FclientCode%3DABC"
+    );
 
     let page = person.page(&to_login).await;
     assert_eq!(
@@ -38,7 +43,9 @@ async fn an_anonymous_visit_goes_to_sign_in_and_returns_to_the_page_asked_for() 
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/apps/connected-apps/create?clientCode=ABC");
-    let form = person.page("/apps/connected-apps/create?clientCode=ABC").await;
+    let form = person
+        .page("/apps/connected-apps/create?clientCode=ABC")
+        .await;
     assert_eq!(text(&form, "h1").as_deref(), Some("New custom app"));
 }
 
@@ -46,7 +53,12 @@ async fn an_anonymous_visit_goes_to_sign_in_and_returns_to_the_page_asked_for() 
 async fn every_dashboard_page_needs_a_signed_in_user() {
     let app = TestApp::spawn().await;
     let person = app.person();
-    for path in ["/apps/connected-apps", "/apps/connected-apps/new", "/apps/connected-apps/create", "/"] {
+    for path in [
+        "/apps/connected-apps",
+        "/apps/connected-apps/new",
+        "/apps/connected-apps/create",
+        "/",
+    ] {
         let r = person.get(path).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         assert!(location(&r).starts_with("/login") || path == "/", "{path}");
@@ -61,13 +73,23 @@ async fn every_dashboard_page_needs_a_signed_in_user() {
 #[tokio::test]
 async fn sign_in_never_redirects_off_site() {
     let app = TestApp::spawn().await;
-    for next in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+    for next in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
         let person = app.person();
         let token = person.csrf("/login").await;
         let r = person
             .post(
                 "/login",
-                &[("csrf_token", &token), ("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD), ("next", next)],
+                &[
+                    ("csrf_token", &token),
+                    ("email", ADMIN_EMAIL),
+                    ("password", ADMIN_PASSWORD),
+                    ("next", next),
+                ],
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -79,9 +101,18 @@ async fn sign_in_never_redirects_off_site() {
 async fn the_login_page_has_the_labelled_fields_and_button() {
     let app = TestApp::spawn().await;
     let page = app.person().page("/login").await;
-    assert_eq!(labelled(&page, "Email").unwrap().value().attr("type"), Some("email"));
-    assert_eq!(labelled(&page, "Password").unwrap().value().attr("type"), Some("password"));
-    assert_eq!(text(&page, "form[action='/login'] button[type=submit]").as_deref(), Some("Sign in"));
+    assert_eq!(
+        labelled(&page, "Email").unwrap().value().attr("type"),
+        Some("email")
+    );
+    assert_eq!(
+        labelled(&page, "Password").unwrap().value().attr("type"),
+        Some("password")
+    );
+    assert_eq!(
+        text(&page, "form[action='/login'] button[type=submit]").as_deref(),
+        Some("Sign in")
+    );
 }
 
 #[tokio::test]
@@ -99,7 +130,10 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_message() {
         let page = html(r).await;
         messages.push(text(&page, "[role=alert]").unwrap());
         // Still anonymous.
-        assert_eq!(person.get("/apps/connected-apps").await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            person.get("/apps/connected-apps").await.status(),
+            StatusCode::SEE_OTHER
+        );
     }
     assert_eq!(messages[0], "Incorrect email or password.");
     assert!(messages.iter().all(|m| m == &messages[0]));
@@ -110,7 +144,10 @@ async fn sign_in_ignores_the_case_of_the_email() {
     let app = TestApp::spawn().await;
     let person = app.person();
     person.sign_in("ADMIN@Example.com", ADMIN_PASSWORD).await;
-    assert_eq!(person.get("/apps/connected-apps").await.status(), StatusCode::OK);
+    assert_eq!(
+        person.get("/apps/connected-apps").await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -120,8 +157,14 @@ async fn the_header_shows_who_is_signed_in_and_the_apps_navigation() {
     let page = admin.page("/apps/connected-apps").await;
     assert_eq!(text(&page, ".brand").as_deref(), Some("frontdesk"));
     assert!(text(&page, "header .who").unwrap().contains(ADMIN_EMAIL));
-    assert_eq!(text(&page, "form[action='/logout'] button").as_deref(), Some("Sign out"));
-    assert_eq!(text(&page, "nav[aria-label=Main] h2").as_deref(), Some("Apps"));
+    assert_eq!(
+        text(&page, "form[action='/logout'] button").as_deref(),
+        Some("Sign out")
+    );
+    assert_eq!(
+        text(&page, "nav[aria-label=Main] h2").as_deref(),
+        Some("Apps")
+    );
     assert_eq!(
         text(&page, "nav[aria-label=Main] a[aria-current=page]").as_deref(),
         Some("Connected apps")
@@ -136,12 +179,18 @@ async fn sign_out_is_a_post_that_ends_the_session() {
 
     let r = admin.get("/logout").await;
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(admin.get("/apps/connected-apps").await.status(), StatusCode::OK);
+    assert_eq!(
+        admin.get("/apps/connected-apps").await.status(),
+        StatusCode::OK
+    );
 
     let r = admin.post("/logout", &[("csrf_token", &token)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login");
-    assert_eq!(admin.get("/apps/connected-apps").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        admin.get("/apps/connected-apps").await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -154,7 +203,12 @@ async fn the_session_id_changes_at_sign_in() {
     let r = person
         .post(
             "/login",
-            &[("csrf_token", &token), ("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD), ("next", "")],
+            &[
+                ("csrf_token", &token),
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", ""),
+            ],
         )
         .await;
     let after = session_cookie(&r).expect("a new session cookie at sign-in");
@@ -180,6 +234,12 @@ async fn sessions_survive_a_restart() {
         base: app.base.clone(),
         client: admin.client,
     };
-    assert_eq!(admin.get("/apps/connected-apps").await.status(), StatusCode::OK);
-    assert_eq!(app.person().get("/apps/connected-apps").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        admin.get("/apps/connected-apps").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.person().get("/apps/connected-apps").await.status(),
+        StatusCode::SEE_OTHER
+    );
 }

@@ -9,7 +9,12 @@ use crate::helpers::*;
 async fn every_page_sends_the_security_headers() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    for path in ["/login", "/apps/connected-apps", "/apps/connected-apps/create", "/no-such-page"] {
+    for path in [
+        "/login",
+        "/apps/connected-apps",
+        "/apps/connected-apps/create",
+        "/no-such-page",
+    ] {
         let r = admin.get(path).await;
         let h = r.headers();
         let csp = h[CONTENT_SECURITY_POLICY].to_str().unwrap();
@@ -25,17 +30,37 @@ async fn every_page_sends_the_security_headers() {
 async fn pages_have_no_inline_scripts_or_styles() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    for path in ["/login", "/apps/connected-apps", "/apps/connected-apps/create", "/apps/connected-apps/new"] {
-        let page = if path == "/login" { app.person().page(path).await } else { admin.page(path).await };
+    for path in [
+        "/login",
+        "/apps/connected-apps",
+        "/apps/connected-apps/create",
+        "/apps/connected-apps/new",
+    ] {
+        let page = if path == "/login" {
+            app.person().page(path).await
+        } else {
+            admin.page(path).await
+        };
         assert!(select(&page, "script:not([src])").is_empty(), "{path}");
         assert!(select(&page, "style, [style]").is_empty(), "{path}");
-        assert!(select(&page, "[onclick], [onload], [onsubmit]").is_empty(), "{path}");
+        assert!(
+            select(&page, "[onclick], [onload], [onsubmit]").is_empty(),
+            "{path}"
+        );
     }
     let r = admin.get("/static/app.js").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert_eq!(admin.get("/static/app.css").await.status(), StatusCode::OK);
-    assert_eq!(admin.get("/static/nope.js").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.get("/static/nope.js").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -55,7 +80,10 @@ async fn an_unknown_page_gets_the_site_404() {
     let app = TestApp::spawn().await;
     let r = app.admin().await.get("/apps/nowhere").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(text(&html(r).await, "h1").as_deref(), Some("Page not found"));
+    assert_eq!(
+        text(&html(r).await, "h1").as_deref(),
+        Some("Page not found")
+    );
 }
 
 #[tokio::test]
@@ -74,7 +102,11 @@ async fn a_body_over_64_kib_gets_413_and_writes_nothing() {
     // Just under the limit is read (and refused for its over-long name, with 422).
     let padding = "x".repeat(60 * 1024);
     let mut form = vec![("csrf_token", token.as_str())];
-    form.extend(app_form("BIG").into_iter().filter(|(k, _)| *k != "client_name"));
+    form.extend(
+        app_form("BIG")
+            .into_iter()
+            .filter(|(k, _)| *k != "client_name"),
+    );
     form.push(("client_name", &padding));
     let r = admin.post("/apps/connected-apps/create", &form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -92,7 +124,11 @@ async fn a_json_body_where_a_form_is_expected_is_refused_clearly() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert!(text(&html(r).await, "main").unwrap().contains("nothing was changed"));
+    assert!(
+        text(&html(r).await, "main")
+            .unwrap()
+            .contains("nothing was changed")
+    );
     assert_eq!(app.app_tables().await, (0, 0, 0, 0));
 }
 
@@ -103,7 +139,14 @@ async fn html_typed_into_fields_is_shown_escaped() {
     let mut form = app_form("ESCAPE");
     form[1] = ("client_name", "<script>alert(1)</script>");
     assert_eq!(admin.create_app(&form).await.status(), StatusCode::OK);
-    let body = admin.get("/apps/connected-apps").await.text().await.unwrap();
+    let body = admin
+        .get("/apps/connected-apps")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!body.contains("<script>alert(1)</script>"));
-    assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || body.contains("&#60;script&#62;"));
+    assert!(
+        body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || body.contains("&#60;script&#62;")
+    );
 }
