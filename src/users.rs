@@ -24,7 +24,7 @@ pub async fn bootstrap_admin(store: &Store, config: &Config) -> anyhow::Result<(
     store
         .insert_user(NewUser {
             email: &config.admin_email,
-            display_name: "Account admin",
+            display_name: "Administrator",
             password_hash: &hash,
             is_admin: true,
         })
