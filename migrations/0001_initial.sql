@@ -14,8 +14,10 @@ CREATE TABLE users (
     created_at    TEXT    NOT NULL
 );
 
+-- AUTOINCREMENT: ids of deleted apps and secrets are never reused, so a token naming a deleted secret can
+-- never come back to life through a new row with the same id.
 CREATE TABLE apps (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     -- {ACCOUNT_CODE}-SP-{CLIENT_CODE}; what programs send as client_id.
     client_id    TEXT    NOT NULL UNIQUE,
     account_code TEXT    NOT NULL,
@@ -36,16 +38,19 @@ CREATE TABLE app_scopes (
 );
 
 CREATE TABLE app_secrets (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     app_id      INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
     description TEXT    NOT NULL,
-    -- argon2id PHC string of the generated secret; the secret itself is shown once and never stored.
+    -- The first characters of the secret are its public identifier (like a key id): the token endpoint
+    -- finds the one row to verify by it, instead of running argon2 against every secret of the app.
+    lookup_id   TEXT    NOT NULL,
+    -- argon2id PHC string of the whole secret; the secret itself is shown once and never stored.
     secret_hash TEXT    NOT NULL,
     created_at  TEXT    NOT NULL,
     created_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
     last_used_at TEXT
 );
-CREATE INDEX app_secrets_by_app ON app_secrets (app_id);
+CREATE UNIQUE INDEX app_secrets_by_lookup ON app_secrets (app_id, lookup_id);
 
 -- Append-only history. Holds names and emails as text (not foreign keys) so it outlives what it describes.
 CREATE TABLE audit_log (

@@ -38,6 +38,20 @@ pub struct ServeArgs {
         global = true
     )]
     pub secure_cookies: Option<String>,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(
+        long = "token-lifetime-seconds",
+        env = "FRONTDESK_TOKEN_LIFETIME_SECONDS",
+        global = true
+    )]
+    pub token_lifetime_seconds: Option<String>,
+    /// The `aud` claim of access tokens: audiences separated by commas.
+    #[arg(
+        long = "token-audience",
+        env = "FRONTDESK_TOKEN_AUDIENCE",
+        global = true
+    )]
+    pub token_audience: Option<String>,
     /// Email of the account admin created on the first start.
     #[arg(long = "admin-email", env = "FRONTDESK_ADMIN_EMAIL", global = true)]
     pub admin_email: Option<String>,
@@ -71,6 +85,9 @@ pub struct Config {
     pub public_url: String,
     pub session_idle: Duration,
     pub secure_cookies: bool,
+    pub token_lifetime: Duration,
+    /// The `aud` claim of access tokens.
+    pub token_audience: Vec<String>,
     pub admin_email: String,
     /// Only used when creating the first admin; redacted from `Debug`.
     pub admin_password: Option<String>,
@@ -85,6 +102,8 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("session_idle", &self.session_idle)
             .field("secure_cookies", &self.secure_cookies)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("token_audience", &self.token_audience)
             .field("admin_email", &self.admin_email)
             .field(
                 "admin_password",
@@ -142,6 +161,40 @@ impl Config {
             }
         };
 
+        let token_lifetime = match &args.token_lifetime_seconds {
+            None => 3600,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (60..=86_400).contains(s))
+                .ok_or_else(|| {
+                    bad(
+                        "FRONTDESK_TOKEN_LIFETIME_SECONDS",
+                        format!("a whole number of seconds from 60 to 86400, got {raw:?}"),
+                    )
+                })?,
+        };
+        // In the style of the hosted service: `["https://identity.apaleo.com/resources", "api"]`.
+        let token_audience = match &args.token_audience {
+            None => vec![format!("{public_url}/resources"), "api".to_owned()],
+            Some(raw) => {
+                let list: Vec<String> = raw
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if list.is_empty() || list.iter().any(|a| a.chars().any(char::is_control)) {
+                    return Err(bad(
+                        "FRONTDESK_TOKEN_AUDIENCE",
+                        format!("one or more audiences separated by commas, got {raw:?}"),
+                    ));
+                }
+                list
+            }
+        };
+
         let admin_email = args
             .admin_email
             .as_deref()
@@ -166,6 +219,8 @@ impl Config {
             public_url,
             session_idle: Duration::from_secs(minutes * 60),
             secure_cookies,
+            token_lifetime: Duration::from_secs(token_lifetime),
+            token_audience,
             admin_email,
             admin_password: args.admin_password.clone(),
         })
@@ -216,6 +271,8 @@ mod tests {
         assert_eq!(c.session_idle, Duration::from_secs(8 * 3600));
         assert!(!c.secure_cookies);
         assert_eq!(c.admin_email, "admin@localhost");
+        assert_eq!(c.token_lifetime, Duration::from_secs(3600));
+        assert_eq!(c.token_audience, ["http://127.0.0.1:8080/resources", "api"]);
     }
 
     #[test]
@@ -291,6 +348,20 @@ mod tests {
                     ..Default::default()
                 },
                 "FRONTDESK_ADMIN_PASSWORD: ",
+            ),
+            (
+                ServeArgs {
+                    token_lifetime_seconds: Some("5".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_TOKEN_LIFETIME_SECONDS: ",
+            ),
+            (
+                ServeArgs {
+                    token_audience: Some(" , ".into()),
+                    ..Default::default()
+                },
+                "FRONTDESK_TOKEN_AUDIENCE: ",
             ),
         ];
         for (args, prefix) in cases {

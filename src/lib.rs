@@ -10,6 +10,7 @@
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod identity;
 pub mod state;
 pub mod store;
 pub mod users;
@@ -25,6 +26,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::config::Config;
 use crate::domain::ScopeCatalog;
+use crate::identity::{Authenticator, Identity, KeyRing};
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -42,12 +44,17 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         .with_table_name("sessions")
         .map_err(anyhow::Error::msg)?;
     sessions.migrate().await?;
+    let keys = KeyRing::load(&store, config.token_lifetime).await?;
     web::warm_up();
     Ok(Prepared {
         state: AppState {
             store,
             config: Arc::new(config),
             catalog: Arc::new(catalog),
+            identity: Arc::new(Identity {
+                keys,
+                authenticator: Authenticator::new(),
+            }),
         },
         sessions,
     })
@@ -55,7 +62,43 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
 
 /// The whole HTTP surface: what tests drive and `serve` runs.
 pub fn app(prepared: Prepared) -> Router {
-    web::router(prepared.state, prepared.sessions)
+    let routes = web::router(&prepared.state.config, prepared.sessions).merge(identity::router());
+    web::harden(routes).with_state(prepared.state)
+}
+
+/// Periodic work of a running server: notice key rotations made by `frontdesk keys rotate`, drop keys
+/// whose tokens have expired, write "last used" times in batches, and forget stale cache entries.
+pub fn spawn_background_tasks(state: &AppState) {
+    let s = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        let mut round: u64 = 0;
+        loop {
+            tick.tick().await;
+            round += 1;
+            let keys = &s.identity.keys;
+            let result = if round.is_multiple_of(12) {
+                keys.reload(&s.store).await
+            } else {
+                keys.reload_if_rotated(&s.store).await
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %format!("{e:#}"), "reloading signing keys failed");
+            }
+            if round.is_multiple_of(6) {
+                if let Err(e) = s.identity.authenticator.flush_last_used(&s.store).await {
+                    tracing::error!(error = %format!("{e:#}"), "recording secret use failed");
+                }
+                s.identity.authenticator.housekeeping();
+            }
+            if round.is_multiple_of(720) {
+                let _ = s
+                    .store
+                    .purge_revoked_tokens(time::OffsetDateTime::now_utc())
+                    .await;
+            }
+        }
+    });
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -65,6 +108,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = prepared.state.clone();
     users::bootstrap_admin(&state.store, &state.config).await?;
 
+    spawn_background_tasks(&state);
     // Expired sessions are deleted in the background, once an hour.
     let reaper = prepared.sessions.clone();
     tokio::spawn(async move {
@@ -89,6 +133,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    state
+        .identity
+        .authenticator
+        .flush_last_used(&state.store)
+        .await?;
+    state.store.pool().close().await;
     tracing::info!("frontdesk stopped");
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use frontdesk::config::{Config, DEFAULT_DATABASE_URL, ServeArgs};
+use frontdesk::identity::keys;
 use frontdesk::store::Store;
 use frontdesk::users::{AddUserError, add_user};
 
@@ -27,6 +28,18 @@ enum Command {
     /// Manage the people who sign in to the dashboard.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage the keys that sign access tokens.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a new signing key; it signs from then on (a running server picks it up within seconds),
+    /// and earlier keys stay published until every token they signed has expired.
+    Rotate,
+    /// List the signing keys and whether each is signing, published or expired.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -62,7 +75,64 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli))
 }
 
+async fn open_store(database_url: &str) -> Result<Store, ExitCode> {
+    Store::open(database_url).await.map_err(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+async fn run_keys(cli: &Cli, command: &KeysCommand) -> Result<(), ExitCode> {
+    let config = Config::from_args(&cli.serve, &cli.database_url).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let store = open_store(&config.database_url).await?;
+    let failed = |e: anyhow::Error| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    };
+    match command {
+        KeysCommand::Rotate => {
+            let kid = keys::rotate(&store).await.map_err(failed)?;
+            println!(
+                "new signing key {kid}; earlier keys stay published until their tokens expire"
+            );
+        }
+        KeysCommand::List => {
+            let rows = store.signing_keys().await.map_err(|e| failed(e.into()))?;
+            let now = time::OffsetDateTime::now_utc();
+            let newest = rows.iter().map(|r| r.id).max();
+            println!("{:<45} {:<22} STATE", "KID", "CREATED");
+            for row in rows.iter().rev() {
+                let state = if Some(row.id) == newest {
+                    "signing".to_owned()
+                } else if keys::is_published(row, now, config.token_lifetime) {
+                    "published (verifies earlier tokens)".to_owned()
+                } else {
+                    "expired (no longer published)".to_owned()
+                };
+                let created = row
+                    .created_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+                println!("{:<45} {:<22} {state}", row.kid, created);
+            }
+            if rows.is_empty() {
+                println!("(none yet: the server creates the first key when it starts)");
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> ExitCode {
+    if let Some(Command::Keys(command)) = &cli.command {
+        return match run_keys(&cli, command).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        };
+    }
     match cli.command {
         None | Some(Command::Serve) => {
             let config = match Config::from_args(&cli.serve, &cli.database_url) {
@@ -80,13 +150,11 @@ async fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Some(Command::Keys(_)) => ExitCode::SUCCESS,
         Some(Command::Users(UsersCommand::Add { email, name, admin })) => {
-            let store = match Store::open(&cli.database_url).await {
+            let store = match open_store(&cli.database_url).await {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    return ExitCode::FAILURE;
-                }
+                Err(code) => return code,
             };
             let stdin = std::io::stdin().lock();
             match add_user(&store, &email, name.as_deref(), admin, stdin).await {

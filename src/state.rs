@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::domain::ScopeCatalog;
+use crate::identity::Identity;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -11,4 +12,5 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub catalog: Arc<ScopeCatalog>,
+    pub identity: Arc<Identity>,
 }

@@ -21,14 +21,13 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", async () => {
       try {
-        await navigator.clipboard.writeText(field.value);
+        await navigator.clipboard.writeText(field.value ?? field.textContent);
       } catch {
         field.select();
         document.execCommand("copy");
       }
-      const label = button.getAttribute("aria-label") || "Copy";
       button.textContent = "Copied";
-      if (status) status.textContent = label.replace(/^Copy /, "") + " copied to the clipboard.";
+      if (status) status.textContent = "Copied to the clipboard.";
       setTimeout(() => { button.textContent = "Copy"; }, 2000);
     });
   }

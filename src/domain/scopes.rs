@@ -78,6 +78,14 @@ impl ScopeCatalog {
             .map(|&(g, s)| &self.groups[g].scopes[s])
     }
 
+    /// Where a scope stands in the catalog (for sorting); unknown scopes sort last.
+    pub fn position(&self, scope: &str) -> (usize, usize) {
+        self.index
+            .get(scope)
+            .copied()
+            .unwrap_or((usize::MAX, usize::MAX))
+    }
+
     /// Every scope name, in catalog order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.groups

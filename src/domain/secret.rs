@@ -1,6 +1,7 @@
 //! Generated client secrets and the argon2id hashing shared by secrets and passwords.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -15,6 +16,9 @@ pub struct SecretValue(String);
 impl SecretValue {
     /// Length of generated secrets: 40 characters of `[A-Za-z0-9]`, about 238 bits.
     pub const LEN: usize = 40;
+    /// The first characters identify the secret (they are stored, like a key id, so the token endpoint
+    /// verifies exactly one hash); the remaining 32 characters (about 190 bits) are the secret proper.
+    pub const LOOKUP_LEN: usize = 8;
 
     /// A fresh secret from the operating system's CSPRNG.
     pub fn generate() -> Self {
@@ -30,6 +34,11 @@ impl SecretValue {
     /// Wraps a value received from outside (a password, a presented client secret).
     pub fn from_presented(value: String) -> Self {
         Self(value)
+    }
+
+    /// The public identifier part of the secret (its first characters).
+    pub fn lookup_id(&self) -> &str {
+        self.0.get(..Self::LOOKUP_LEN).unwrap_or(&self.0)
     }
 
     /// The value itself: call only where it is shown once or hashed.
@@ -70,6 +79,17 @@ impl PasswordHasher {
     }
 }
 
+/// A hash of a random value nobody knows. Unknown users and clients are verified against it, so a failed
+/// attempt costs the same argon2 work whether the name exists or not.
+static DUMMY_HASH: LazyLock<Option<SecretHash>> =
+    LazyLock::new(|| PasswordHasher.hash(&SecretValue::generate()).ok());
+
+impl PasswordHasher {
+    pub fn dummy_hash(self) -> Option<&'static SecretHash> {
+        DUMMY_HASH.as_ref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +101,8 @@ mod tests {
         assert_eq!(a.expose().len(), SecretValue::LEN);
         assert!(a.expose().bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a.expose(), b.expose());
+        assert_eq!(a.lookup_id(), &a.expose()[..8]);
+        assert_eq!(SecretValue::from_presented("abc".into()).lookup_id(), "abc");
     }
 
     #[test]

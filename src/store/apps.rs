@@ -15,6 +15,7 @@ pub struct NewApp<'a> {
     pub pii_mode: PiiMode,
     pub scopes: &'a [String],
     pub secret_description: &'a str,
+    pub secret_lookup_id: &'a str,
     pub secret_hash: &'a SecretHash,
     pub created_by: i64,
 }
@@ -63,11 +64,12 @@ impl Store {
                 .await?;
         }
         sqlx::query(
-            "INSERT INTO app_secrets (app_id, description, secret_hash, created_at, created_by)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(app_id)
         .bind(app.secret_description)
+        .bind(app.secret_lookup_id)
         .bind(&app.secret_hash.0)
         .bind(&now)
         .bind(app.created_by)

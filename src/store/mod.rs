@@ -3,6 +3,7 @@
 
 mod apps;
 mod audit;
+mod identity;
 mod users;
 
 use std::str::FromStr;
@@ -15,6 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 pub use apps::{AppSummary, NewApp};
 pub use audit::AuditEntry;
+pub use identity::{ClientSecretRow, SigningKeyRow};
 pub use users::{NewUser, User};
 
 /// A handle on the database; cheap to clone.

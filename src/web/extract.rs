@@ -1,7 +1,7 @@
 //! Our own extractors: who is asking (`CurrentUser`, `AccountAdmin`), from where (`ClientAddr`), and
 //! forms whose rejections become friendly error pages instead of axum's plain text.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -81,7 +81,7 @@ impl FromRequestParts<AppState> for AccountAdmin {
 }
 
 /// The peer address of the connection, when the server was started with connect info.
-pub struct ClientAddr(pub Option<String>);
+pub struct ClientAddr(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
@@ -91,7 +91,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+                .map(|ConnectInfo(addr)| addr.ip()),
         ))
     }
 }

@@ -1,7 +1,5 @@
 //! Sign in and sign out.
 
-use std::sync::LazyLock;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -12,7 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{Form, render, session};
-use crate::domain::{PasswordHasher, SecretHash, SecretValue};
+use crate::domain::{PasswordHasher, SecretValue};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -25,13 +23,9 @@ pub fn router() -> Router<AppState> {
 /// Where to go after sign-in when no (acceptable) page was asked for.
 const HOME: &str = "/apps/connected-apps";
 
-/// Unknown emails are verified against this hash, so a failed sign-in costs the same either way.
-static DUMMY_HASH: LazyLock<Option<SecretHash>> =
-    LazyLock::new(|| PasswordHasher.hash(&SecretValue::generate()).ok());
-
 /// Computes the dummy hash ahead of the first sign-in so that one is not slower than the rest.
 pub fn warm_up() {
-    LazyLock::force(&DUMMY_HASH);
+    PasswordHasher.dummy_hash();
 }
 
 /// Accepts only a local path (`/x`, not `//host` or `/\host`), so sign-in is no open redirect.
@@ -91,7 +85,7 @@ async fn submit(
     let user = state.store.user_by_email(&email).await?;
     let hash = match &user {
         Some(u) => Some(u.password_hash.clone()),
-        None => DUMMY_HASH.clone(),
+        None => PasswordHasher.dummy_hash().cloned(),
     };
     let password = SecretValue::from_presented(form.password);
     let matches = tokio::task::spawn_blocking(move || {

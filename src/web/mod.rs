@@ -21,6 +21,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 pub use extract::{AccountAdmin, ClientAddr, CurrentUser, Form};
 
+use crate::config::Config;
 use crate::error::{AppError, error_page};
 use crate::state::AppState;
 
@@ -62,9 +63,8 @@ pub fn render(page: &impl Template) -> Result<Html<String>, AppError> {
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// The dashboard router with its session, security-header and body-limit layers.
-pub fn router(state: AppState, sessions: SqliteStore) -> Router {
-    let config = &state.config;
+/// The dashboard's routes, behind the session layer.
+pub fn router(config: &Config, sessions: SqliteStore) -> Router<AppState> {
     let idle =
         CookieDuration::seconds(i64::try_from(config.session_idle.as_secs()).unwrap_or(i64::MAX));
     let session_layer = SessionManagerLayer::new(sessions)
@@ -81,6 +81,11 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .layer(session_layer)
+}
+
+/// What every response gets, from either front door: security headers and the body limit.
+pub fn harden(router: Router<AppState>) -> Router<AppState> {
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -100,7 +105,6 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(axum::middleware::map_response(friendly_413))
-        .with_state(state)
 }
 
 /// `RequestBodyLimitLayer` answers an over-long body with a bare 413; give it the site's error page.

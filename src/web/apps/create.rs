@@ -268,6 +268,8 @@ struct CreatedPage {
     client_name: String,
     client_id: String,
     client_secret: String,
+    /// A ready-to-paste token request with this app's real credentials.
+    token_curl: String,
 }
 
 pub async fn submit(
@@ -331,13 +333,14 @@ pub async fn submit(
         pii_mode: valid.pii_mode,
         scopes: &valid.scopes,
         secret_description: &valid.secret_description,
+        secret_lookup_id: secret.lookup_id(),
         secret_hash: &secret_hash,
         created_by: user.user.id,
     };
     let audit = AuditEntry {
         actor_id: Some(user.user.id),
         actor_email: Some(&user.user.email),
-        source_addr,
+        source_addr: source_addr.map(|a| a.to_string()),
         action: "app.created",
         client_id: Some(client_id.as_str()),
         details: json!({
@@ -365,6 +368,11 @@ pub async fn submit(
     let page = CreatedPage {
         layout: user.layout("connected-apps"),
         client_name: valid.client_name,
+        token_curl: token_curl(
+            &state.config.public_url,
+            client_id.as_str(),
+            secret.expose(),
+        ),
         client_id: client_id.to_string(),
         client_secret: secret.expose().to_owned(),
     };
@@ -376,6 +384,14 @@ pub async fn submit(
         render(&page)?,
     )
         .into_response())
+}
+
+/// `curl` asking for a token with HTTP Basic. Client IDs and generated secrets are `[A-Za-z0-9_-]`, so
+/// they need neither shell quoting beyond the single quotes nor RFC 6749 form-encoding.
+pub fn token_curl(public_url: &str, client_id: &str, secret: &str) -> String {
+    format!(
+        "curl -X POST '{public_url}/connect/token' \\\n  -u '{client_id}:{secret}' \\\n  -d grant_type=client_credentials"
+    )
 }
 
 #[cfg(test)]

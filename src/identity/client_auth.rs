@@ -1,0 +1,326 @@
+//! Client authentication for the token, introspection and revocation endpoints.
+//!
+//! Secrets stay argon2id hashes at rest, yet a steady stream of token requests must not pay argon2 each
+//! time. So: the secret's first characters (its lookup id) select the one stored row to check; a full
+//! argon2 verification of that row runs once per process per `CACHE_TTL`, after which the request is
+//! matched against a keyed MAC of the secret (HMAC-SHA256 under a random per-process key, bound to the
+//! row's id and stored hash). No plain secret is kept. The row is read from the database on every request,
+//! so a deleted secret or app stops working at once, on every instance.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::hmac;
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+use super::error::OAuthError;
+use super::params::Params;
+use crate::domain::{PasswordHasher, SecretValue};
+use crate::store::Store;
+
+/// How long one argon2 verification vouches for a secret in this process.
+const CACHE_TTL: Duration = Duration::from_secs(10 * 60);
+/// Failed (or uncached) authentications allowed per client ID per minute, as a burst.
+const PER_CLIENT_PER_MINUTE: u32 = 10;
+/// ... and per source address.
+const PER_ADDRESS_PER_MINUTE: u32 = 30;
+
+/// What the client presented.
+pub struct Credentials {
+    pub client_id: String,
+    pub secret: SecretValue,
+    /// HTTP Basic was used: failures answer 401 with `WWW-Authenticate`.
+    pub basic: bool,
+}
+
+/// A client that proved who it is.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedClient {
+    pub client_id: String,
+    pub secret_id: i64,
+    pub scopes: Vec<String>,
+}
+
+/// Decodes one half of a Basic credential: RFC 6749 §2.3.1 form-encodes id and secret before Basic.
+fn form_decode(part: &str) -> String {
+    form_urlencoded::parse(format!("v={part}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Finds the client's credentials: HTTP Basic (`client_secret_basic`) or the body (`client_secret_post`),
+/// exactly one of them.
+pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAuthError> {
+    let body_id = params.single("client_id")?;
+    let body_secret = params.single("client_secret")?;
+    let basic = match headers.get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => {
+            let value = value
+                .to_str()
+                .map_err(|_| OAuthError::InvalidClient { basic: true })?;
+            let (scheme, encoded) = value.split_once(' ').unwrap_or((value, ""));
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return Err(OAuthError::InvalidRequest(
+                    "client authentication must use HTTP Basic or the request body",
+                ));
+            }
+            let decoded = STANDARD
+                .decode(encoded.trim())
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or(OAuthError::InvalidClient { basic: true })?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or(OAuthError::InvalidClient { basic: true })?;
+            Some((form_decode(id), form_decode(secret)))
+        }
+    };
+    match (basic, body_id, body_secret) {
+        (Some(_), _, Some(_)) => Err(OAuthError::InvalidRequest(
+            "use one client authentication method, not both HTTP Basic and client_secret",
+        )),
+        (Some((id, _)), Some(body_id), None) if body_id != id => Err(OAuthError::InvalidRequest(
+            "client_id in the body differs from the one in HTTP Basic",
+        )),
+        (Some((client_id, secret)), _, None) => Ok(Credentials {
+            client_id,
+            secret: SecretValue::from_presented(secret),
+            basic: true,
+        }),
+        (None, Some(id), Some(secret)) => Ok(Credentials {
+            client_id: id.to_owned(),
+            secret: SecretValue::from_presented(secret.to_owned()),
+            basic: false,
+        }),
+        (None, _, _) => Err(OAuthError::InvalidRequest(
+            "client authentication is required: HTTP Basic, or client_id and client_secret in the body",
+        )),
+    }
+}
+
+pub struct Authenticator {
+    mac_key: hmac::Key,
+    verified: Mutex<HashMap<i64, (hmac::Tag, Instant)>>,
+    per_client: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    /// Secret id -> when it last obtained a token; written to the database in batches.
+    last_used: Mutex<HashMap<i64, OffsetDateTime>>,
+}
+
+impl Default for Authenticator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+}
+
+impl Authenticator {
+    pub fn new() -> Self {
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        Self {
+            mac_key: hmac::Key::new(hmac::HMAC_SHA256, &key),
+            verified: Mutex::new(HashMap::new()),
+            per_client: RateLimiter::keyed(per_minute(PER_CLIENT_PER_MINUTE)),
+            per_address: RateLimiter::keyed(per_minute(PER_ADDRESS_PER_MINUTE)),
+            last_used: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn tag(&self, secret_id: i64, stored_hash: &str, presented: &SecretValue) -> hmac::Tag {
+        let mut ctx = hmac::Context::with_key(&self.mac_key);
+        ctx.update(&secret_id.to_le_bytes());
+        ctx.update(stored_hash.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(presented.expose().as_bytes());
+        ctx.sign()
+    }
+
+    /// Counts one expensive attempt against the client ID and the source address.
+    fn admit(&self, client_id: &str, addr: Option<IpAddr>) -> Result<(), OAuthError> {
+        let now = DefaultClock::default().now();
+        let refused = self
+            .per_client
+            .check_key(&client_id.to_owned())
+            .err()
+            .or_else(|| addr.and_then(|a| self.per_address.check_key(&a).err()));
+        match refused {
+            None => Ok(()),
+            Some(not_until) => Err(OAuthError::TooManyAttempts {
+                retry_after_secs: not_until.wait_time_from(now).as_secs().max(1),
+            }),
+        }
+    }
+
+    pub async fn authenticate(
+        &self,
+        store: &Store,
+        creds: Credentials,
+        addr: Option<IpAddr>,
+    ) -> Result<AuthenticatedClient, OAuthError> {
+        let fail = OAuthError::InvalidClient { basic: creds.basic };
+        let row = store
+            .client_secret(&creds.client_id, creds.secret.lookup_id())
+            .await?;
+
+        if let Some(row) = &row {
+            let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
+            let cached = self.verified.lock().ok().and_then(|map| {
+                map.get(&row.secret_id).map(|(known, at)| {
+                    bool::from(known.as_ref().ct_eq(tag.as_ref())) && at.elapsed() < CACHE_TTL
+                })
+            });
+            if cached == Some(true) {
+                return Ok(self.accept(&creds.client_id, row.secret_id, row.scopes.clone()));
+            }
+        }
+
+        // The slow path: limited, then one argon2 verification (against a dummy hash for unknown clients,
+        // so timing does not tell whether the client ID exists).
+        self.admit(&creds.client_id, addr)?;
+        let hash = match &row {
+            Some(row) => Some(row.secret_hash.clone()),
+            None => PasswordHasher.dummy_hash().cloned(),
+        };
+        let secret = creds.secret.clone();
+        let ok = tokio::task::spawn_blocking(move || {
+            hash.is_some_and(|h| PasswordHasher.verify(&secret, &h))
+        })
+        .await?;
+        match row {
+            Some(row) if ok => {
+                let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
+                if let Ok(mut map) = self.verified.lock() {
+                    map.insert(row.secret_id, (tag, Instant::now()));
+                }
+                Ok(self.accept(&creds.client_id, row.secret_id, row.scopes))
+            }
+            _ => Err(fail),
+        }
+    }
+
+    fn accept(&self, client_id: &str, secret_id: i64, scopes: Vec<String>) -> AuthenticatedClient {
+        if let Ok(mut map) = self.last_used.lock() {
+            map.insert(secret_id, OffsetDateTime::now_utc());
+        }
+        AuthenticatedClient {
+            client_id: client_id.to_owned(),
+            secret_id,
+            scopes,
+        }
+    }
+
+    /// Writes the pending "last used" times; called periodically and at shutdown.
+    pub async fn flush_last_used(&self, store: &Store) -> anyhow::Result<()> {
+        let pending: Vec<(i64, OffsetDateTime)> = match self.last_used.lock() {
+            Ok(mut map) => map.drain().collect(),
+            Err(_) => return Ok(()),
+        };
+        if !pending.is_empty() {
+            store.record_secret_use(&pending).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets stale cache entries and idle rate-limit keys, so memory stays flat.
+    pub fn housekeeping(&self) {
+        if let Ok(mut map) = self.verified.lock() {
+            map.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+        }
+        self.per_client.retain_recent();
+        self.per_address.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(auth: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        if let Some(a) = auth {
+            h.insert(header::AUTHORIZATION, a.parse().unwrap());
+        }
+        h
+    }
+
+    fn params(body: &str) -> Params {
+        Params::from_form(&headers(None), body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        // "DEMO-SP-A%2BB:s%3Ac" -> id "DEMO-SP-A+B", secret "s:c"
+        let auth = format!("Basic {}", STANDARD.encode("DEMO-SP-A%2BB:s%3Ac"));
+        let c = credentials(&headers(Some(&auth)), &params(""))
+            .ok()
+            .unwrap();
+        assert_eq!(c.client_id, "DEMO-SP-A+B");
+        assert_eq!(c.secret.expose(), "s:c");
+        assert!(c.basic);
+    }
+
+    #[test]
+    fn body_credentials_work_alone() {
+        let c = credentials(&headers(None), &params("client_id=X&client_secret=Y"))
+            .ok()
+            .unwrap();
+        assert_eq!(
+            (c.client_id.as_str(), c.secret.expose(), c.basic),
+            ("X", "Y", false)
+        );
+    }
+
+    #[test]
+    fn both_methods_or_neither_are_invalid_requests() {
+        let auth = format!("Basic {}", STANDARD.encode("X:Y"));
+        assert!(matches!(
+            credentials(
+                &headers(Some(&auth)),
+                &params("client_id=X&client_secret=Y")
+            ),
+            Err(OAuthError::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            credentials(&headers(None), &params("")),
+            Err(OAuthError::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            credentials(&headers(None), &params("client_id=X")),
+            Err(OAuthError::InvalidRequest(_))
+        ));
+    }
+
+    #[test]
+    fn malformed_basic_is_an_authentication_failure() {
+        for bad in [
+            "Basic !!!",
+            "Basic",
+            &format!("Basic {}", STANDARD.encode("no-colon")),
+        ] {
+            assert!(matches!(
+                credentials(&headers(Some(bad)), &params("")),
+                Err(OAuthError::InvalidClient { basic: true })
+            ));
+        }
+    }
+}

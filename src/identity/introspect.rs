@@ -1,0 +1,127 @@
+//! `POST /connect/introspect` (RFC 7662) and `POST /connect/revocation` (RFC 7009).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::NO_STORE;
+use super::client_auth::{AuthenticatedClient, credentials};
+use super::error::OAuthError;
+use super::jwt::{self, AccessClaims};
+use super::params::Params;
+use super::token::secret_id_of;
+use crate::state::AppState;
+use crate::web::ClientAddr;
+
+/// Authenticates the calling app and returns it with the `token` parameter.
+async fn caller_and_token(
+    state: &AppState,
+    addr: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(AuthenticatedClient, String), OAuthError> {
+    let params = Params::from_form(headers, body)?;
+    let token = params.single("token")?.map(str::to_owned);
+    // token_type_hint is optional and only a hint: every token here is an access token.
+    params.single("token_type_hint")?;
+    let creds = credentials(headers, &params)?;
+    let client = state
+        .identity
+        .authenticator
+        .authenticate(&state.store, creds, addr)
+        .await?;
+    let token = token.ok_or(OAuthError::InvalidRequest("token is required"))?;
+    Ok((client, token))
+}
+
+/// The claims of `token` if it is active now: ours, unexpired, not revoked, and its app and the secret
+/// that obtained it still exist.
+async fn active_claims(state: &AppState, token: &str) -> Result<Option<AccessClaims>, OAuthError> {
+    let keys = state.identity.keys.current();
+    let Some(claims) = jwt::verify(&keys, token, &state.config.public_url) else {
+        return Ok(None);
+    };
+    let Some(secret_id) = secret_id_of(&claims.jti) else {
+        return Ok(None);
+    };
+    if !state
+        .store
+        .secret_is_current(&claims.client_id, secret_id)
+        .await?
+        || state.store.token_is_revoked(&claims.jti).await?
+    {
+        return Ok(None);
+    }
+    Ok(Some(claims))
+}
+
+pub async fn introspect(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let (_caller, token) = caller_and_token(&state, addr, &headers, &body).await?;
+        let answer: Value = match active_claims(&state, &token).await? {
+            None => json!({ "active": false }),
+            Some(c) => json!({
+                "active": true,
+                // RFC 7662 asks for a space-separated string here; the token itself carries the array.
+                "scope": c.scope.join(" "),
+                "client_id": c.client_id,
+                "token_type": "Bearer",
+                "exp": c.exp,
+                "iat": c.iat,
+                "nbf": c.nbf,
+                "sub": c.sub,
+                "aud": c.aud,
+                "iss": c.iss,
+                "jti": c.jti,
+                "account_code": c.account_code,
+            }),
+        };
+        Ok::<_, OAuthError>(answer)
+    }
+    .await;
+    match result {
+        Ok(answer) => (NO_STORE, Json(answer)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let (caller, token) = caller_and_token(&state, addr, &headers, &body).await?;
+        // Invalid, expired or unknown tokens need no revoking: RFC 7009 answers 200 all the same.
+        if let Some(claims) = active_claims(&state, &token).await? {
+            if claims.client_id != caller.client_id {
+                return Err(OAuthError::UnauthorizedClient(
+                    "a client may revoke only its own tokens",
+                ));
+            }
+            let expires = OffsetDateTime::from_unix_timestamp(claims.exp)
+                .unwrap_or_else(|_| OffsetDateTime::now_utc());
+            state
+                .store
+                .revoke_token(&claims.jti, &claims.client_id, expires)
+                .await?;
+            tracing::info!(client_id = %claims.client_id, "token revoked");
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => (NO_STORE, "").into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,186 @@
+//! What the identity endpoints read and write: client secrets by lookup id, signing keys, revoked tokens.
+
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::{Store, StoreError, from_text, now_text, to_text};
+use crate::domain::SecretHash;
+
+/// The one secret a presented credential can match, with what a token for it needs.
+#[derive(Debug, Clone)]
+pub struct ClientSecretRow {
+    pub secret_id: i64,
+    pub secret_hash: SecretHash,
+    /// The app's scopes, in no particular order.
+    pub scopes: Vec<String>,
+}
+
+/// A stored signing key.
+#[derive(Debug, Clone)]
+pub struct SigningKeyRow {
+    pub id: i64,
+    pub kid: String,
+    /// base64 PKCS#8 DER.
+    pub private_key: String,
+    pub created_at: OffsetDateTime,
+    pub retired_at: Option<OffsetDateTime>,
+}
+
+impl Store {
+    /// The secret of app `client_id` whose lookup id is `lookup_id`, if any. One round trip: the scopes
+    /// come as extra rows of the same join.
+    pub async fn client_secret(
+        &self,
+        client_id: &str,
+        lookup_id: &str,
+    ) -> Result<Option<ClientSecretRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.secret_hash, sc.scope
+             FROM apps a
+             JOIN app_secrets s ON s.app_id = a.id
+             LEFT JOIN app_scopes sc ON sc.app_id = a.id
+             WHERE a.client_id = $1 AND s.lookup_id = $2",
+        )
+        .bind(client_id)
+        .bind(lookup_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut found = ClientSecretRow {
+            secret_id: first.try_get("id")?,
+            secret_hash: SecretHash(first.try_get("secret_hash")?),
+            scopes: Vec::with_capacity(rows.len()),
+        };
+        for row in &rows {
+            if let Some(scope) = row.try_get::<Option<String>, _>("scope")? {
+                found.scopes.push(scope);
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// True while app `client_id` exists and still has secret `secret_id`.
+    pub async fn secret_is_current(
+        &self,
+        client_id: &str,
+        secret_id: i64,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM app_secrets s JOIN apps a ON a.id = s.app_id
+             WHERE a.client_id = $1 AND s.id = $2",
+        )
+        .bind(client_id)
+        .bind(secret_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Records when secrets were last used; called in batches, not once per token.
+    pub async fn record_secret_use(
+        &self,
+        uses: &[(i64, OffsetDateTime)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (id, at) in uses {
+            sqlx::query(
+                "UPDATE app_secrets SET last_used_at = $1
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+            )
+            .bind(to_text(*at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kid, private_key, created_at, retired_at FROM signing_keys ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SigningKeyRow {
+                    id: row.try_get("id")?,
+                    kid: row.try_get("kid")?,
+                    private_key: row.try_get("private_key")?,
+                    created_at: from_text(row.try_get("created_at")?),
+                    retired_at: row
+                        .try_get::<Option<String>, _>("retired_at")?
+                        .as_deref()
+                        .map(from_text),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Id of the newest key: a cheap way for a running server to notice `frontdesk keys rotate`.
+    pub async fn newest_signing_key_id(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MAX(id) FROM signing_keys")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Adds a key that signs from now on and retires the one before it, in one transaction.
+    pub async fn add_signing_key(&self, kid: &str, private_key: &str) -> Result<(), StoreError> {
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO signing_keys (kid, private_key, created_at) VALUES ($1, $2, $3)")
+            .bind(kid)
+            .bind(private_key)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn revoke_token(
+        &self,
+        jti: &str,
+        client_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO revoked_tokens (jti, client_id, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (jti) DO NOTHING",
+        )
+        .bind(jti)
+        .bind(client_id)
+        .bind(to_text(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn token_is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM revoked_tokens WHERE jti = $1")
+            .bind(jti)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Forgets revocations of tokens that have expired anyway.
+    pub async fn purge_revoked_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
+                .bind(to_text(now))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
