@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use frontdesk::config::{Config, ServeArgs};
+use frontdesk::state::AppState;
 use frontdesk::store::Store;
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
@@ -21,6 +22,7 @@ pub struct TestApp {
     pub base: String,
     pub db_path: PathBuf,
     pub store: Store,
+    pub state: AppState,
     server: tokio::task::JoinHandle<()>,
     // Dropped last: the database lives here.
     _dir: Arc<TempDir>,
@@ -49,6 +51,7 @@ impl TestApp {
         let config = Config::from_args(&args, &format!("sqlite://{}", db_path.display())).unwrap();
         let prepared = frontdesk::prepare(config).await.unwrap();
         let store = prepared.state.store.clone();
+        let state = prepared.state.clone();
         let router = frontdesk::app(prepared);
         let server = tokio::spawn(async move {
             axum::serve(
@@ -62,6 +65,7 @@ impl TestApp {
             base,
             db_path,
             store,
+            state,
             server,
             _dir: dir,
         }
@@ -186,6 +190,25 @@ impl Person {
         let mut form = vec![("csrf_token", token.as_str())];
         form.extend_from_slice(fields);
         self.post("/apps/connected-apps/create", &form).await
+    }
+}
+
+impl TestApp {
+    /// Registers an app through the dashboard as the admin; returns (client ID, client secret).
+    pub async fn register_app(&self, code: &str, scopes: &[&str]) -> (String, String) {
+        let admin = self.admin().await;
+        let mut form: Vec<(&str, &str)> = app_form(code)
+            .into_iter()
+            .filter(|(k, _)| *k != "scopes")
+            .collect();
+        form.extend(scopes.iter().map(|s| ("scopes", *s)));
+        let r = admin.create_app(&form).await;
+        assert_eq!(r.status(), StatusCode::OK, "registering {code}");
+        let page = html(r).await;
+        (
+            input_value(&page, "#client-id").unwrap(),
+            input_value(&page, "#client-secret").unwrap(),
+        )
     }
 }
 

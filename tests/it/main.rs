@@ -4,5 +4,6 @@
 mod cli;
 mod create_app;
 mod helpers;
+mod identity;
 mod login;
 mod web_security;
