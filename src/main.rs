@@ -83,10 +83,7 @@ async fn open_store(database_url: &str) -> Result<Store, ExitCode> {
 }
 
 async fn run_keys(cli: &Cli, command: &KeysCommand) -> Result<(), ExitCode> {
-    let config = Config::from_args(&cli.serve, &cli.database_url).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(2)
-    })?;
+    let config = config(cli)?;
     let store = open_store(&config.database_url).await?;
     let failed = |e: anyhow::Error| {
         eprintln!("error: {e:#}");
@@ -126,55 +123,50 @@ async fn run_keys(cli: &Cli, command: &KeysCommand) -> Result<(), ExitCode> {
     Ok(())
 }
 
+/// Each command returns `Err(code)` after printing its one-line error.
 async fn run(cli: Cli) -> ExitCode {
-    if let Some(Command::Keys(command)) = &cli.command {
-        return match run_keys(&cli, command).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(code) => code,
-        };
+    let result = match &cli.command {
+        None | Some(Command::Serve) => run_serve(&cli).await,
+        Some(Command::Users(command)) => run_users(&cli, command).await,
+        Some(Command::Keys(command)) => run_keys(&cli, command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
     }
-    match cli.command {
-        None | Some(Command::Serve) => {
-            let config = match Config::from_args(&cli.serve, &cli.database_url) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            match frontdesk::serve(config).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
+}
+
+fn config(cli: &Cli) -> Result<Config, ExitCode> {
+    Config::from_args(&cli.serve, &cli.database_url).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn run_serve(cli: &Cli) -> Result<(), ExitCode> {
+    frontdesk::serve(config(cli)?).await.map_err(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+async fn run_users(cli: &Cli, command: &UsersCommand) -> Result<(), ExitCode> {
+    let UsersCommand::Add { email, name, admin } = command;
+    let store = open_store(&cli.database_url).await?;
+    let stdin = std::io::stdin().lock();
+    match add_user(&store, email, name.as_deref(), *admin, stdin).await {
+        Ok(()) => {
+            let role = if *admin { " (account admin)" } else { "" };
+            println!("added {}{role}", email.trim().to_lowercase());
+            Ok(())
         }
-        Some(Command::Keys(_)) => ExitCode::SUCCESS,
-        Some(Command::Users(UsersCommand::Add { email, name, admin })) => {
-            let store = match open_store(&cli.database_url).await {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let stdin = std::io::stdin().lock();
-            match add_user(&store, &email, name.as_deref(), admin, stdin).await {
-                Ok(()) => {
-                    println!(
-                        "added {}{}",
-                        email.trim().to_lowercase(),
-                        if admin { " (account admin)" } else { "" }
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(AddUserError::Invalid(why)) => {
-                    eprintln!("error: {why}");
-                    ExitCode::FAILURE
-                }
-                Err(AddUserError::Other(e)) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
+        Err(AddUserError::Invalid(why)) => {
+            eprintln!("error: {why}");
+            Err(ExitCode::FAILURE)
+        }
+        Err(AddUserError::Other(e)) => {
+            eprintln!("error: {e:#}");
+            Err(ExitCode::FAILURE)
         }
     }
 }

@@ -111,3 +111,43 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
         assert!(!err.contains("panicked"));
     }
 }
+
+#[tokio::test]
+async fn keys_rotate_and_list_manage_the_signing_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("frontdesk.db");
+    // A served database has its first key.
+    let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
+    let first = app.state.identity.keys.current().signing.kid.clone();
+
+    let out = frontdesk(&db, &["keys", "rotate"], "", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+
+    let out = frontdesk(&db, &["keys", "list"], "", &[]);
+    assert!(out.status.success());
+    let list = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(
+        lines[1].ends_with("signing")
+            && printed.contains(lines[1].split_whitespace().next().unwrap())
+    );
+    assert!(
+        lines[2].starts_with(&first) && lines[2].contains("published"),
+        "{list}"
+    );
+
+    // The running server picks the new key up.
+    app.state
+        .identity
+        .keys
+        .reload_if_rotated(&app.store)
+        .await
+        .unwrap();
+    assert_ne!(app.state.identity.keys.current().signing.kid, first);
+}
