@@ -34,3 +34,84 @@ pub(super) async fn insert(
     .await?;
     Ok(())
 }
+
+/// A recorded event, as the Activity pages show it.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub at: time::OffsetDateTime,
+    pub actor_email: Option<String>,
+    pub source_addr: Option<String>,
+    pub action: String,
+    pub client_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// Which events to list.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub client_id: Option<String>,
+    pub actor_email: Option<String>,
+}
+
+fn push_filter(qb: &mut sqlx::QueryBuilder<'_, Sqlite>, filter: &AuditFilter) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(client_id) = &filter.client_id {
+        qb.push(" AND client_id = ").push_bind(client_id.clone());
+    }
+    if let Some(email) = &filter.actor_email {
+        qb.push(" AND actor_email = ").push_bind(email.clone());
+    }
+}
+
+impl super::Store {
+    /// Events newest first.
+    pub async fn audit_records(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditRecord>, super::StoreError> {
+        use sqlx::Row;
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(
+            "SELECT at, actor_email, source_addr, action, client_id, details FROM audit_log",
+        );
+        push_filter(&mut qb, filter);
+        qb.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditRecord {
+                    at: super::from_text(row.try_get("at")?),
+                    actor_email: row.try_get("actor_email")?,
+                    source_addr: row.try_get("source_addr")?,
+                    action: row.try_get("action")?,
+                    client_id: row.try_get("client_id")?,
+                    details: serde_json::from_str(row.try_get("details")?)
+                        .unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(super::StoreError::from)
+    }
+
+    pub async fn count_audit_records(
+        &self,
+        filter: &AuditFilter,
+    ) -> Result<i64, super::StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM audit_log");
+        push_filter(&mut qb, filter);
+        Ok(qb.build_query_scalar().fetch_one(&self.pool).await?)
+    }
+
+    /// Everyone who appears in the audit log, for the Activity page's filter.
+    pub async fn audit_actors(&self) -> Result<Vec<String>, super::StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT actor_email FROM audit_log WHERE actor_email IS NOT NULL ORDER BY actor_email",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -14,8 +14,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-pub use apps::{AppSummary, NewApp};
-pub use audit::AuditEntry;
+pub use apps::{
+    AddSecretError, AppDetail, AppEdit, AppQuery, AppSort, AppSummary, MAX_SECRETS_PER_APP, NewApp,
+    NewSecret, SecretInfo,
+};
+pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use identity::{ClientSecretRow, SigningKeyRow};
 pub use users::{NewUser, User};
 

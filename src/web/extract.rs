@@ -20,6 +20,8 @@ pub struct CurrentUser {
     pub user: User,
     pub session: Session,
     pub csrf_token: String,
+    /// A confirmation left by the previous request, shown on this page.
+    pub flash: Option<String>,
 }
 
 async fn session_of(parts: &mut Parts, state: &AppState) -> Result<Session, AppError> {
@@ -49,10 +51,16 @@ impl FromRequestParts<AppState> for CurrentUser {
         match state.store.user_by_id(user_id).await? {
             Some(user) if user.enabled && session::still_valid(&auth_hash, &user.password_hash) => {
                 let csrf_token = session::csrf_token(&session).await?;
+                let flash = if parts.method == Method::GET {
+                    session::take_flash(&session).await?
+                } else {
+                    None
+                };
                 Ok(Self {
                     user,
                     session,
                     csrf_token,
+                    flash,
                 })
             }
             // Deleted, disabled, or password changed since: this session is over.

@@ -1,5 +1,6 @@
 //! The dashboard front door: HTML for people, cookie sessions, CSRF-checked forms.
 
+mod activity;
 mod apps;
 mod extract;
 mod login;
@@ -42,6 +43,7 @@ pub struct Layout {
     pub csrf_token: String,
     /// Which navigation entry is current, e.g. `connected-apps`.
     pub nav: &'static str,
+    pub flash: Option<String>,
 }
 
 impl CurrentUser {
@@ -52,6 +54,7 @@ impl CurrentUser {
             is_admin: self.user.is_admin,
             csrf_token: self.csrf_token.clone(),
             nav,
+            flash: self.flash.clone(),
         }
     }
 }
@@ -78,6 +81,7 @@ pub fn router(config: &Config, sessions: SqliteStore) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/apps/connected-apps") }))
         .merge(login::router())
         .merge(apps::router())
+        .route("/activity", get(activity::page))
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .layer(session_layer)

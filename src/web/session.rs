@@ -16,6 +16,7 @@ use crate::error::AppError;
 
 const CSRF_KEY: &str = "csrf";
 const AUTH_KEY: &str = "auth";
+const FLASH_KEY: &str = "flash";
 
 #[derive(Serialize, Deserialize)]
 struct SignedIn {
@@ -99,4 +100,19 @@ pub fn still_valid(auth_hash: &str, current: &SecretHash) -> bool {
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await?;
     Ok(())
+}
+
+/// A confirmation shown once, on the next page (after a POST -> 303 -> GET).
+pub async fn set_flash(session: &Session, message: impl Into<String>) -> Result<(), AppError> {
+    session.insert(FLASH_KEY, message.into()).await?;
+    Ok(())
+}
+
+/// The pending confirmation, removed so it shows only once.
+pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
+    // Read first: removing an absent key would still mark the session as changed and cost a write.
+    if session.get::<String>(FLASH_KEY).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(session.remove::<String>(FLASH_KEY).await?)
 }

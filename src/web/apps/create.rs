@@ -5,97 +5,20 @@ use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::form::{
+    CredentialsPage, FieldErrors, ScopeGroup, Values, credentials_response, scope_groups,
+    token_curl, validate_description, validate_details,
+};
 use crate::domain::{ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{AuditEntry, NewApp, StoreError};
+use crate::store::{AuditEntry, NewApp, NewSecret, StoreError};
 use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
-
-pub const MAX_NAME_CHARS: usize = 100;
-pub const MAX_DESCRIPTION_CHARS: usize = 200;
-
-/// What the form shows: the person's own input, kept as typed.
-#[derive(Default)]
-struct Values {
-    client_code: String,
-    client_name: String,
-    pii_retrieve: bool,
-    secret_description: String,
-    scopes: BTreeSet<String>,
-}
-
-/// One message per field, shown next to it.
-#[derive(Default)]
-struct FieldErrors {
-    client_code: Option<&'static str>,
-    client_name: Option<&'static str>,
-    pii_mode: Option<&'static str>,
-    secret_description: Option<&'static str>,
-    scopes: Option<&'static str>,
-}
-
-impl FieldErrors {
-    fn any(&self) -> bool {
-        self.client_code.is_some()
-            || self.client_name.is_some()
-            || self.pii_mode.is_some()
-            || self.secret_description.is_some()
-            || self.scopes.is_some()
-    }
-
-    /// (field id, message) in form order, for the summary at the top of the form.
-    fn summary(&self) -> Vec<(&'static str, &'static str)> {
-        [
-            ("client_code", self.client_code),
-            ("client_name", self.client_name),
-            ("pii_mode_retrieve", self.pii_mode),
-            ("secret_description", self.secret_description),
-            ("scopes", self.scopes),
-        ]
-        .into_iter()
-        .filter_map(|(id, msg)| msg.map(|m| (id, m)))
-        .collect()
-    }
-}
-
-struct ScopeBox {
-    id: String,
-    name: String,
-    display_name: String,
-    checked: bool,
-}
-
-struct ScopeGroup {
-    name: String,
-    boxes: Vec<ScopeBox>,
-}
-
-fn scope_groups(catalog: &ScopeCatalog, checked: &BTreeSet<String>) -> Vec<ScopeGroup> {
-    catalog
-        .groups()
-        .iter()
-        .enumerate()
-        .map(|(g, group)| ScopeGroup {
-            name: group.name.clone(),
-            boxes: group
-                .scopes
-                .iter()
-                .enumerate()
-                .map(|(s, scope)| ScopeBox {
-                    id: format!("scope-{g}-{s}"),
-                    name: scope.name.clone(),
-                    display_name: scope.display_name.clone(),
-                    checked: checked.contains(&scope.name),
-                })
-                .collect(),
-        })
-        .collect()
-}
 
 #[derive(Template)]
 #[template(path = "apps/create.html")]
@@ -198,55 +121,20 @@ struct Valid {
     scopes: Vec<String>,
 }
 
-/// A required single-line text: trimmed, not empty, no control characters, at most `max` characters.
-fn text_field(
-    raw: &str,
-    max: usize,
-    empty: &'static str,
-    too_long: &'static str,
-) -> Result<String, &'static str> {
-    let value = raw.trim();
-    if value.is_empty() {
-        Err(empty)
-    } else if value.chars().any(char::is_control) {
-        Err("Remove control characters such as line breaks or tabs")
-    } else if value.chars().count() > max {
-        Err(too_long)
-    } else {
-        Ok(value.to_owned())
-    }
-}
-
 fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErrors> {
     let mut errors = FieldErrors::default();
     let client_code =
         ClientCode::parse(&form.client_code).map_err(|e| errors.client_code = Some(e));
-    let client_name = text_field(
+    let details = validate_details(
         &form.client_name,
-        MAX_NAME_CHARS,
-        "Enter a client name",
-        "Use at most 100 characters",
-    )
-    .map_err(|e| errors.client_name = Some(e));
-    let pii_mode = PiiMode::parse(&form.pii_mode).map_err(|e| errors.pii_mode = Some(e));
-    let secret_description = text_field(
-        &form.secret_description,
-        MAX_DESCRIPTION_CHARS,
-        "Enter a secret description",
-        "Use at most 200 characters",
-    )
-    .map_err(|e| errors.secret_description = Some(e));
-    let scopes = catalog
-        .parse_selection(form.scopes.iter().map(String::as_str))
-        .map_err(|e| errors.scopes = Some(e));
-    match (
-        client_code,
-        client_name,
-        pii_mode,
-        secret_description,
-        scopes,
-    ) {
-        (Ok(client_code), Ok(client_name), Ok(pii_mode), Ok(secret_description), Ok(scopes)) => {
+        &form.pii_mode,
+        &form.scopes,
+        catalog,
+        &mut errors,
+    );
+    let secret_description = validate_description(&form.secret_description, &mut errors);
+    match (client_code, details, secret_description) {
+        (Ok(client_code), Some((client_name, pii_mode, scopes)), Some(secret_description)) => {
             Ok(Valid {
                 client_code,
                 client_name,
@@ -260,17 +148,6 @@ fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErr
 }
 
 const TAKEN: &str = "This client code is already taken";
-
-#[derive(Template)]
-#[template(path = "apps/created.html")]
-struct CreatedPage {
-    layout: Layout,
-    client_name: String,
-    client_id: String,
-    client_secret: String,
-    /// A ready-to-paste token request with this app's real credentials.
-    token_curl: String,
-}
 
 pub async fn submit(
     AccountAdmin(user): AccountAdmin,
@@ -332,9 +209,11 @@ pub async fn submit(
         client_name: &valid.client_name,
         pii_mode: valid.pii_mode,
         scopes: &valid.scopes,
-        secret_description: &valid.secret_description,
-        secret_lookup_id: secret.lookup_id(),
-        secret_hash: &secret_hash,
+        secret: NewSecret {
+            description: &valid.secret_description,
+            lookup_id: secret.lookup_id(),
+            hash: &secret_hash,
+        },
         created_by: user.user.id,
     };
     let audit = AuditEntry {
@@ -365,9 +244,9 @@ pub async fn submit(
     }
     tracing::info!(client_id = %client_id, user_id = user.user.id, "app created");
 
-    let page = CreatedPage {
+    credentials_response(&CredentialsPage {
         layout: user.layout("connected-apps"),
-        client_name: valid.client_name,
+        heading: format!("{} is registered", valid.client_name),
         token_curl: token_curl(
             &state.config.public_url,
             client_id.as_str(),
@@ -375,23 +254,7 @@ pub async fn submit(
         ),
         client_id: client_id.to_string(),
         client_secret: secret.expose().to_owned(),
-    };
-    Ok((
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::PRAGMA, "no-cache"),
-        ],
-        render(&page)?,
-    )
-        .into_response())
-}
-
-/// `curl` asking for a token with HTTP Basic. Client IDs and generated secrets are `[A-Za-z0-9_-]`, so
-/// they need neither shell quoting beyond the single quotes nor RFC 6749 form-encoding.
-pub fn token_curl(public_url: &str, client_id: &str, secret: &str) -> String {
-    format!(
-        "curl -X POST '{public_url}/connect/token' \\\n  -u '{client_id}:{secret}' \\\n  -d grant_type=client_credentials"
-    )
+    })
 }
 
 #[cfg(test)]

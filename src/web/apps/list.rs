@@ -1,24 +1,48 @@
-//! The Connected apps list and the page form of the "Add a new app" dialog.
+//! The Connected apps list (search, sort, pages of 50, all kept in the URL) and the page form of the
+//! "Add a new app" dialog.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Html;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
+use serde::Deserialize;
 
+use super::{Moment, list_url};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::{AppQuery, AppSort};
 use crate::web::{AccountAdmin, CurrentUser, Layout, render};
+
+pub const PAGE_SIZE: i64 = 50;
 
 pub struct AppRow {
     pub client_name: String,
     pub client_id: String,
     pub scope_count: i64,
     pub pii_label: &'static str,
-    pub created_iso: String,
-    pub created_day: String,
-    pub created_exact: String,
+    pub created: Moment,
 }
+
+/// The list's state, as the URL holds it: `?q=&sort=&page=`.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ListParams {
+    pub q: String,
+    pub sort: String,
+    pub page: String,
+}
+
+pub struct SortChoice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+const SORTS: [(&str, &str, AppSort); 4] = [
+    ("newest", "Newest first", AppSort::NewestFirst),
+    ("oldest", "Oldest first", AppSort::OldestFirst),
+    ("name", "Name A–Z", AppSort::NameAz),
+    ("name_desc", "Name Z–A", AppSort::NameZa),
+];
 
 #[derive(Template)]
 #[template(path = "apps/list.html")]
@@ -26,33 +50,75 @@ struct ListPage {
     layout: Layout,
     account_code: String,
     apps: Vec<AppRow>,
+    search: String,
+    sorts: Vec<SortChoice>,
+    total: i64,
+    first_shown: i64,
+    last_shown: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
 }
 
 pub async fn list(
     user: CurrentUser,
     State(state): State<AppState>,
+    Query(params): Query<ListParams>,
 ) -> Result<Html<String>, AppError> {
-    let day = format_description!("[year]-[month]-[day]");
-    let exact = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    let apps = state
+    let search = params.q.trim();
+    let (sort_key, sort) = SORTS
+        .iter()
+        .find(|(key, _, _)| *key == params.sort)
+        .map(|(key, _, sort)| (*key, *sort))
+        .unwrap_or(("newest", AppSort::NewestFirst));
+    let requested_page = params.page.parse::<i64>().unwrap_or(1).max(1);
+
+    let mut query = AppQuery {
+        account: &state.config.account_code,
+        search: (!search.is_empty()).then_some(search),
+        sort,
+        limit: PAGE_SIZE,
+        offset: 0,
+    };
+    let total = state.store.count_apps(&query).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page = requested_page.min(pages);
+    query.offset = (page - 1) * PAGE_SIZE;
+    let apps: Vec<AppRow> = state
         .store
-        .list_apps(&state.config.account_code)
+        .list_apps(&query)
         .await?
         .into_iter()
         .map(|a| AppRow {
-            created_iso: a.created_at.format(&Rfc3339).unwrap_or_default(),
-            created_day: a.created_at.format(day).unwrap_or_default(),
-            created_exact: a.created_at.format(exact).unwrap_or_default(),
+            created: Moment::of(a.created_at),
             client_name: a.client_name,
             client_id: a.client_id,
             scope_count: a.scope_count,
             pii_label: a.pii_mode.label(),
         })
         .collect();
+    let shown = i64::try_from(apps.len()).unwrap_or(0);
     render(&ListPage {
         layout: user.layout("connected-apps"),
         account_code: state.config.account_code.to_string(),
+        first_shown: if shown == 0 { 0 } else { query.offset + 1 },
+        last_shown: query.offset + shown,
         apps,
+        search: search.to_owned(),
+        sorts: SORTS
+            .iter()
+            .map(|(value, label, _)| SortChoice {
+                value,
+                label,
+                selected: *value == sort_key,
+            })
+            .collect(),
+        total,
+        page,
+        pages,
+        prev_url: (page > 1).then(|| list_url(search, sort_key, page - 1)),
+        next_url: (page < pages).then(|| list_url(search, sort_key, page + 1)),
     })
 }
 

@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# Load benchmark of frontdesk's token endpoint (POST /connect/token, client credentials, RS256 JWT),
+# optionally side by side with the reference peer (node-oidc-provider, ../shared/peers/oidc-provider).
+#
+# Usage (from the repo root, as root on Debian 12):  bash bench/token.sh
+#   DURATION=10s     length of each measured wrk run (wrk syntax: 10s, 1m, ...)
+#   WARMUP=2s        unmeasured wrk run before each server's first measured run (0 to skip)
+#   PEER=1           0 skips the node-oidc-provider comparison
+#   PEER_START_TIMEOUT=300  seconds to wait for the peer (its first start runs npm install)
+#
+# Exit status: 0 on success; 1 if the app could not be registered, a token request failed, or
+# frontdesk's own measured run(s) had errors. Performance targets are printed, never enforced: the
+# machine is shared and noisy.
+set -euo pipefail
+
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+PEER=${PEER:-1}
+PEER_START_TIMEOUT=${PEER_START_TIMEOUT:-300}
+THREADS=1
+CONNECTIONS=4
+ADMIN_EMAIL=admin@localhost
+ADMIN_PASSWORD='bench admin password 123'
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+LUA="$ROOT/bench/token.lua"
+PEER_START="$ROOT/../shared/peers/oidc-provider/start.sh"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- tools
+# Install only what is missing, with one apt-get update at most.
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+if ((${#missing[@]})); then
+  say "installing ${missing[*]} with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The project needs a recent toolchain (edition 2024), which Debian's cargo is not: expect rustup's.
+command -v cargo >/dev/null || die "cargo not found (install Rust with rustup; Debian's cargo is too old)"
+
+# A concurrent compile on this 2-core machine halves the figures: say so up front.
+if busy=$(pgrep -a -x 'rustc|cargo|cc1|cc1plus|ld' 2>/dev/null) && [ -n "$busy" ]; then
+  say "note: a compiler is running concurrently, figures will be skewed:"
+  say "$(printf '%s\n' "$busy" | cut -c1-120 | head -5)"
+fi
+
+say "building (cargo build --release) ..."
+cargo build --release --quiet
+BIN="$ROOT/target/release/frontdesk"
+[ -x "$BIN" ] || die "$BIN was not built"
+
+# ---------------------------------------------------------------- cleanup
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-bench.XXXXXX")
+SERVER_PID=
+PEER_PID=
+
+stop_pid() { # stop_pid PID [group]: TERM, wait up to 5 s, then KILL. "group" signals the process group.
+  local pid=$1 target=$1
+  [ "${2:-}" = group ] && target=-$1
+  kill -TERM -- "$target" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "$target" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  [ -n "$SERVER_PID" ] && stop_pid "$SERVER_PID"
+  # The peer runs in its own session (setsid): signal the whole group, so npm or node children go too.
+  [ -n "$PEER_PID" ] && stop_pid "$PEER_PID" group
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+# A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free).
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  die "no free port found"
+}
+
+# "10s" / "1m" / "2h" / "10" -> seconds (used to bound wrk with timeout).
+seconds() {
+  local d=$1
+  case $d in
+    *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;; *s) echo "${d%s}" ;; *) echo "$d" ;;
+  esac
+}
+
+# The value attribute of the first <input> whose attributes match PATTERN, HTML entities decoded.
+input_value() { # input_value PATTERN FILE
+  grep -o "<input[^>]*$1[^>]*>" "$2" | head -1 | sed -n 's/.*value="\([^"]*\)".*/\1/p' |
+    sed 's/&quot;/"/g; s/&#x27;/'"'"'/g; s/&#39;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g'
+}
+
+secs_to_ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
+
+# wrk prints latencies as 812.00us / 1.23ms / 2.01s: convert to ms.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+    else printf "?" }'
+}
+
+# run_wrk NAME URL AUTH_B64 DURATION: drives URL with wrk; sets RPS P50 P99 ERRORS, keeps the raw output.
+run_wrk() {
+  local name=$1 url=$2 auth=$3 dur=$4 out="$TMP/wrk-$1.txt"
+  # timeout: wrk stops by itself after -d, this only guards against a wedged run.
+  BENCH_AUTH=$auth BENCH_BODY=grant_type=client_credentials \
+    timeout $(($(seconds "$dur") + 30)) \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency -s "$LUA" "$url" >"$out" 2>&1 ||
+    { cat "$out" >&2; die "wrk failed ($name)"; }
+  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  P50=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "50%" { print $2; exit }' "$out")")
+  P99=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "99%" { print $2; exit }' "$out")")
+  local non2xx socket
+  non2xx=$(sed -n 's/^BENCH_RESULT .*non2xx=\([0-9]*\).*/\1/p' "$out")
+  socket=$(sed -n 's/^BENCH_RESULT .*socket_errors=\([0-9]*\).*/\1/p' "$out")
+  [ -n "$RPS" ] && [ -n "$non2xx" ] && [ -n "$socket" ] || { cat "$out" >&2; die "could not parse wrk output ($name)"; }
+  ERRORS=$((non2xx + socket))
+  if ((ERRORS)); then
+    say "  $name: $non2xx non-2xx responses, $socket socket errors"
+    grep -E '^BENCH_(STATUSES|SOCKET)' "$out" | sed 's/^/    /' >&2 || true
+  fi
+}
+
+# ---------------------------------------------------------------- frontdesk
+PORT=$(free_port)
+BASE="http://127.0.0.1:$PORT"
+mkdir -p "$TMP/db"
+# Run the binary itself (not cargo run) so $! is the server and /proc/$!/status is its memory.
+FRONTDESK_LISTEN="127.0.0.1:$PORT" DATABASE_URL="sqlite://$TMP/db/bench.db" \
+  FRONTDESK_ADMIN_EMAIL="$ADMIN_EMAIL" FRONTDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
+  "$BIN" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+
+say "starting frontdesk on $BASE (pid $SERVER_PID) ..."
+for i in $(seq 300); do # up to 30 s
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; die "frontdesk exited during start-up"; }
+  curl -fsS -o /dev/null --max-time 1 "$BASE/login" 2>/dev/null && break
+  ((i < 300)) || { cat "$TMP/server.log" >&2; die "frontdesk did not answer /login within 30 s"; }
+  sleep 0.1
+done
+
+# Register the app as a browser would: session cookie + CSRF token from each form page.
+JAR="$TMP/cookies.txt"
+C=(curl -sS --max-time 10 -c "$JAR" -b "$JAR")
+"${C[@]}" -o "$TMP/login.html" "$BASE/login"
+csrf=$(input_value 'name="csrf_token"' "$TMP/login.html")
+[ -n "$csrf" ] || die "no csrf_token on /login"
+code=$("${C[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+  --data-urlencode "email=$ADMIN_EMAIL" --data-urlencode "password=$ADMIN_PASSWORD" "$BASE/login")
+[ "$code" = 303 ] || die "sign-in answered $code, expected 303"
+
+"${C[@]}" -o "$TMP/create.html" "$BASE/apps/connected-apps/create"
+csrf=$(input_value 'name="csrf_token"' "$TMP/create.html")
+[ -n "$csrf" ] || die "no csrf_token on /apps/connected-apps/create"
+code=$("${C[@]}" -o "$TMP/created.html" -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+  -d client_code=BENCH -d client_name=Bench -d pii_mode=DontRetrieve -d secret_description=bench \
+  -d scopes=setup.read -d scopes=reservations.read "$BASE/apps/connected-apps/create")
+[ "$code" = 200 ] || die "registering the app answered $code, expected 200"
+CLIENT_ID=$(input_value 'id="client-id"' "$TMP/created.html")
+CLIENT_SECRET=$(input_value 'id="client-secret"' "$TMP/created.html")
+[ -n "$CLIENT_ID" ] && [ -n "$CLIENT_SECRET" ] || die "no client ID / secret on the created page"
+say "registered $CLIENT_ID"
+# Generated secrets are alphanumeric, so the RFC 6749 form-encoding before Basic changes nothing.
+AUTH=$(printf '%s:%s' "$CLIENT_ID" "$CLIENT_SECRET" | base64 -w0)
+
+# First request pays argon2; the second one hits the per-process verification cache.
+token_request() { # prints "HTTP_CODE SECONDS", body in $TMP/token.json
+  curl -sS --max-time 10 -o "$TMP/token.json" -w '%{http_code} %{time_total}' \
+    -u "$CLIENT_ID:$CLIENT_SECRET" -H 'Content-Type: application/x-www-form-urlencoded' \
+    -d grant_type=client_credentials "$BASE/connect/token"
+}
+read -r code first <<<"$(token_request)"
+[ "$code" = 200 ] && grep -q '"access_token"' "$TMP/token.json" ||
+  { cat "$TMP/token.json" >&2; die "first token request answered $code"; }
+read -r code second <<<"$(token_request)"
+[ "$code" = 200 ] || { cat "$TMP/token.json" >&2; die "second token request answered $code"; }
+FIRST_MS=$(secs_to_ms "$first")
+SECOND_MS=$(secs_to_ms "$second")
+
+# ---------------------------------------------------------------- peer (optional)
+PEER_NOTE=
+if [ "$PEER" != 0 ]; then
+  if [ ! -x "$PEER_START" ] && [ ! -f "$PEER_START" ]; then
+    PEER_NOTE="peer skipped: $PEER_START not found"
+  elif ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    PEER_NOTE="peer skipped: node/npm not installed"
+  else
+    PEER_PORT=$(free_port)
+    PEER_BASE="http://127.0.0.1:$PEER_PORT"
+    say "starting the peer on $PEER_BASE (first start runs npm install; up to ${PEER_START_TIMEOUT}s) ..."
+    # Own session/process group, so cleanup can signal npm and node together.
+    setsid bash "$PEER_START" "$PEER_PORT" >"$TMP/peer.log" 2>&1 </dev/null &
+    PEER_PID=$!
+    deadline=$((SECONDS + PEER_START_TIMEOUT))
+    while :; do
+      if ! kill -0 "$PEER_PID" 2>/dev/null; then
+        PEER_NOTE="peer skipped: it exited during start-up (no network to npm?): $(tail -3 "$TMP/peer.log" | tr '\n' ' ')"
+        PEER_PID=; break
+      fi
+      if curl -fsS -o /dev/null --max-time 1 "$PEER_BASE/.well-known/openid-configuration" 2>/dev/null; then
+        break
+      fi
+      if ((SECONDS >= deadline)); then
+        PEER_NOTE="peer skipped: not answering after ${PEER_START_TIMEOUT}s"
+        stop_pid "$PEER_PID" group; PEER_PID=; break
+      fi
+      sleep 0.5
+    done
+    if [ -n "$PEER_PID" ]; then
+      PEER_AUTH=$(printf '%s' 'peer-client:peer-secret-123' | base64 -w0)
+      code=$(curl -sS --max-time 10 -o "$TMP/peer-token.json" -w '%{http_code}' -u peer-client:peer-secret-123 \
+        -d grant_type=client_credentials "$PEER_BASE/token" || true)
+      if [ "$code" != 200 ]; then
+        PEER_NOTE="peer skipped: its token endpoint answered $code: $(head -c 200 "$TMP/peer-token.json" 2>/dev/null)"
+        stop_pid "$PEER_PID" group; PEER_PID=
+      fi
+    fi
+  fi
+  [ -n "$PEER_NOTE" ] && say "note: $PEER_NOTE"
+fi
+
+# ---------------------------------------------------------------- load
+URL="$BASE/connect/token"
+if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
+  say "warm-up: frontdesk $WARMUP${PEER_PID:+, peer $WARMUP} (not measured)"
+  run_wrk warmup-frontdesk "$URL" "$AUTH" "$WARMUP"
+  [ -n "$PEER_PID" ] && run_wrk warmup-peer "$PEER_BASE/token" "$PEER_AUTH" "$WARMUP"
+fi
+
+# Alternate the two servers (frontdesk, peer, frontdesk) so a noisy neighbour hits both alike.
+if [ -n "$PEER_PID" ]; then ORDER=(frontdesk peer frontdesk); else ORDER=(frontdesk); fi
+RUN_NAMES=() RUN_RPS=() RUN_P50=() RUN_P99=() RUN_ERR=()
+FD_ERRORS=0
+n=0
+for who in "${ORDER[@]}"; do
+  n=$((n + 1))
+  say "run $n/${#ORDER[@]}: $who, wrk $THREADS thread $CONNECTIONS connections $DURATION ..."
+  if [ "$who" = frontdesk ]; then
+    run_wrk "$n-frontdesk" "$URL" "$AUTH" "$DURATION"
+    FD_ERRORS=$((FD_ERRORS + ERRORS))
+  else
+    run_wrk "$n-peer" "$PEER_BASE/token" "$PEER_AUTH" "$DURATION"
+  fi
+  RUN_NAMES+=("$who") RUN_RPS+=("$RPS") RUN_P50+=("$P50") RUN_P99+=("$P99") RUN_ERR+=("$ERRORS")
+done
+
+# Peak RSS of the server process itself (high-water mark since start, so it covers every run).
+kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; die "frontdesk died under load"; }
+hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+RSS_MIB=$(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+
+# ---------------------------------------------------------------- report
+# The headline figures are frontdesk's first measured run; the others are in the comparison table.
+F_RPS=${RUN_RPS[0]} F_P50=${RUN_P50[0]} F_P99=${RUN_P99[0]}
+verdict() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
+
+echo
+echo "== frontdesk /connect/token (RS256), wrk $THREADS thread $CONNECTIONS connections $DURATION keep-alive"
+printf 'requests/s:   %s\n' "$F_RPS"
+printf 'latency p50:  %s ms   p99: %s ms\n' "$F_P50" "$F_P99"
+printf 'errors:       %s\n' "${RUN_ERR[0]}"
+printf 'peak RSS:     %s MiB\n' "$RSS_MIB"
+printf 'first (uncached) request: %s ms; second (cached): %s ms\n' "$FIRST_MS" "$SECOND_MS"
+printf 'targets:      req/s >= 5000: %s; p99 < 10 ms: %s; 0 errors: %s; peak RSS < 64 MiB: %s\n' \
+  "$(verdict "$F_RPS >= 5000")" "$(verdict "$F_P99 < 10")" "$(verdict "$FD_ERRORS == 0")" \
+  "$(verdict "$RSS_MIB < 64")"
+
+if [ "$PEER" != 0 ]; then
+  echo
+  echo "== side by side with node-oidc-provider (POST /token), same wrk settings, alternating"
+  if [ -n "$PEER_NOTE" ]; then
+    echo "$PEER_NOTE"
+  else
+    printf '%-4s %-10s %10s %10s %10s %7s\n' run server 'req/s' 'p50 ms' 'p99 ms' errors
+    for i in "${!RUN_NAMES[@]}"; do
+      printf '%-4s %-10s %10s %10s %10s %7s\n' "$((i + 1))" "${RUN_NAMES[$i]}" "${RUN_RPS[$i]}" \
+        "${RUN_P50[$i]}" "${RUN_P99[$i]}" "${RUN_ERR[$i]}"
+    done
+    # frontdesk's figure is the mean of its runs either side of the peer's.
+    awk -v a="${RUN_RPS[0]}" -v b="${RUN_RPS[2]}" -v p="${RUN_RPS[1]}" \
+      -v a50="${RUN_P50[0]}" -v b50="${RUN_P50[2]}" -v p50="${RUN_P50[1]}" \
+      -v a99="${RUN_P99[0]}" -v b99="${RUN_P99[2]}" -v p99="${RUN_P99[1]}" 'BEGIN {
+        printf "ratio frontdesk/peer: req/s %.2fx; p50 %.2fx; p99 %.2fx (frontdesk = mean of runs 1 and 3)\n",
+          (a + b) / 2 / p, (a50 + b50) / 2 / p50, (a99 + b99) / 2 / p99 }'
+  fi
+fi
+
+if ((FD_ERRORS)); then
+  say "frontdesk answered $FD_ERRORS requests with errors (see above); server log tail:"
+  tail -20 "$TMP/server.log" >&2 || true
+  exit 1
+fi
+exit 0

@@ -1,0 +1,208 @@
+//! An app's page (facts, scopes, secrets, create link, activity) and deleting the app.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::form::token_curl;
+use super::{Moment, app_path, audit_entry};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{AppDetail, AuditFilter, MAX_SECRETS_PER_APP};
+use crate::web::activity::{EventView, describe};
+use crate::web::{AccountAdmin, ClientAddr, CurrentUser, Form, Layout, render, session};
+
+/// The app with this client ID in our account, or the 404 page.
+pub async fn load_app(state: &AppState, client_id: &str) -> Result<AppDetail, AppError> {
+    state
+        .store
+        .app_detail(&state.config.account_code, client_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub struct GrantedGroup {
+    pub name: String,
+    pub scopes: Vec<(String, String)>,
+}
+
+pub struct SecretRow {
+    pub id: i64,
+    pub description: String,
+    pub created: Moment,
+    pub created_by: String,
+    pub last_used: Option<Moment>,
+}
+
+#[derive(Template)]
+#[template(path = "apps/show.html")]
+struct AppPage {
+    layout: Layout,
+    app: AppDetail,
+    pii_label: &'static str,
+    created: Moment,
+    groups: Vec<GrantedGroup>,
+    secrets: Vec<SecretRow>,
+    can_add_secret: bool,
+    max_secrets: i64,
+    create_link: String,
+    token_curl: String,
+    events: Vec<EventView>,
+}
+
+/// The app's scopes under their APIs, in catalog order, with display names.
+pub fn granted_groups(state: &AppState, scopes: &[String]) -> Vec<GrantedGroup> {
+    state
+        .catalog
+        .groups()
+        .iter()
+        .filter_map(|group| {
+            let scopes: Vec<(String, String)> = group
+                .scopes
+                .iter()
+                .filter(|s| scopes.contains(&s.name))
+                .map(|s| (s.name.clone(), s.display_name.clone()))
+                .collect();
+            (!scopes.is_empty()).then(|| GrantedGroup {
+                name: group.name.clone(),
+                scopes,
+            })
+        })
+        .collect()
+}
+
+/// apaleo's create link: the New custom app form, prefilled with this app's settings.
+fn create_link(state: &AppState, app: &AppDetail) -> String {
+    let mut ordered = app.scopes.clone();
+    ordered.sort_by_key(|s| state.catalog.position(s));
+    let scopes = serde_json::to_string(&ordered).unwrap_or_else(|_| "[]".into());
+    let description = app
+        .secrets
+        .first()
+        .map(|s| s.description.as_str())
+        .unwrap_or("");
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("clientCode", &app.client_code)
+        .append_pair("clientName", &app.client_name)
+        .append_pair("secret", description)
+        .append_pair("clientScopes", &scopes)
+        .append_pair("piiMode", app.pii_mode.as_str())
+        .finish();
+    format!(
+        "{}/apps/connected-apps/create?{query}",
+        state.config.public_url
+    )
+}
+
+pub async fn show(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let app = load_app(&state, &client_id).await?;
+    let filter = AuditFilter {
+        client_id: Some(app.client_id.clone()),
+        actor_email: None,
+    };
+    let events = state
+        .store
+        .audit_records(&filter, 20, 0)
+        .await?
+        .into_iter()
+        .map(describe)
+        .collect();
+    let secrets = app
+        .secrets
+        .iter()
+        .map(|s| SecretRow {
+            id: s.id,
+            description: s.description.clone(),
+            created: Moment::of(s.created_at),
+            created_by: s
+                .created_by
+                .clone()
+                .unwrap_or_else(|| "(deleted user)".into()),
+            last_used: s.last_used_at.map(Moment::of),
+        })
+        .collect();
+    render(&AppPage {
+        layout: user.layout("connected-apps"),
+        pii_label: app.pii_mode.label(),
+        created: Moment::of(app.created_at),
+        groups: granted_groups(&state, &app.scopes),
+        secrets,
+        can_add_secret: i64::try_from(app.secrets.len()).unwrap_or(i64::MAX) < MAX_SECRETS_PER_APP,
+        max_secrets: MAX_SECRETS_PER_APP,
+        create_link: create_link(&state, &app),
+        token_curl: token_curl(&state.config.public_url, &app.client_id, "<client secret>"),
+        events,
+        app,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "apps/delete.html")]
+struct ConfirmDeletePage {
+    layout: Layout,
+    app: AppDetail,
+}
+
+pub async fn confirm_delete(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let app = load_app(&state, &client_id).await?;
+    render(&ConfirmDeletePage {
+        layout: user.layout("connected-apps"),
+        app,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+pub async fn delete(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(client_id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    session::verify_csrf(&user.session, &form.csrf_token).await?;
+    let app = load_app(&state, &client_id).await?;
+    let details = json!({
+        "client_code": app.client_code,
+        "client_name": app.client_name,
+        "secrets": app.secrets.len(),
+    });
+    let audit = audit_entry(&user, addr, "app.deleted", &app.client_id, details);
+    if !state.store.delete_app(app.id, audit).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "app deleted");
+    session::set_flash(
+        &user.session,
+        format!(
+            "Deleted {} ({}). Its tokens no longer work.",
+            app.client_name, app.client_id
+        ),
+    )
+    .await?;
+    Ok(Redirect::to("/apps/connected-apps").into_response())
+}
+
+/// After a change: back to the app's page with a confirmation.
+pub async fn back_to_app(
+    user: &CurrentUser,
+    client_id: &str,
+    message: String,
+) -> Result<Response, AppError> {
+    session::set_flash(&user.session, message).await?;
+    Ok(Redirect::to(&app_path(client_id)).into_response())
+}

@@ -1,0 +1,138 @@
+//! Editing an app: client name, personal-data mode and scopes (client code and client ID never change).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::audit_entry;
+use super::detail::{back_to_app, load_app};
+use super::form::{FieldErrors, ScopeGroup, Values, scope_groups, validate_details};
+use crate::domain::PiiMode;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::AppEdit;
+use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
+
+#[derive(Template)]
+#[template(path = "apps/edit.html")]
+struct EditPage {
+    layout: Layout,
+    client_id: String,
+    client_code: String,
+    client_name: String,
+    values: Values,
+    errors: FieldErrors,
+    groups: Vec<ScopeGroup>,
+}
+
+fn page(
+    layout: Layout,
+    state: &AppState,
+    app: &crate::store::AppDetail,
+    values: Values,
+    errors: FieldErrors,
+) -> EditPage {
+    EditPage {
+        layout,
+        client_id: app.client_id.clone(),
+        client_code: app.client_code.clone(),
+        client_name: app.client_name.clone(),
+        groups: scope_groups(&state.catalog, &values.scopes),
+        values,
+        errors,
+    }
+}
+
+pub async fn show(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+) -> Result<Response, AppError> {
+    let app = load_app(&state, &client_id).await?;
+    let values = Values {
+        client_name: app.client_name.clone(),
+        pii_retrieve: app.pii_mode == PiiMode::Retrieve,
+        scopes: app.scopes.iter().cloned().collect(),
+        ..Values::default()
+    };
+    let page = page(
+        user.layout("connected-apps"),
+        &state,
+        &app,
+        values,
+        FieldErrors::default(),
+    );
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EditForm {
+    csrf_token: String,
+    client_name: String,
+    pii_mode: String,
+    scopes: Vec<String>,
+}
+
+pub async fn submit(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(client_id): Path<String>,
+    Form(form): Form<EditForm>,
+) -> Result<Response, AppError> {
+    session::verify_csrf(&user.session, &form.csrf_token).await?;
+    let app = load_app(&state, &client_id).await?;
+    let mut errors = FieldErrors::default();
+    let Some((client_name, pii_mode, scopes)) = validate_details(
+        &form.client_name,
+        &form.pii_mode,
+        &form.scopes,
+        &state.catalog,
+        &mut errors,
+    ) else {
+        let values = Values {
+            client_name: form.client_name,
+            pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
+            scopes: form.scopes.into_iter().collect(),
+            ..Values::default()
+        };
+        let page = page(user.layout("connected-apps"), &state, &app, values, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+
+    let mut before_scopes = app.scopes.clone();
+    before_scopes.sort_by_key(|s| state.catalog.position(s));
+    if client_name == app.client_name && pii_mode == app.pii_mode && scopes == before_scopes {
+        return back_to_app(&user, &app.client_id, "Nothing changed.".into()).await;
+    }
+    let details = json!({
+        "before": {
+            "client_name": app.client_name,
+            "pii_mode": app.pii_mode.as_str(),
+            "scopes": before_scopes,
+        },
+        "after": {
+            "client_name": client_name,
+            "pii_mode": pii_mode.as_str(),
+            "scopes": scopes,
+        },
+    });
+    let audit = audit_entry(&user, addr, "app.edited", &app.client_id, details);
+    let edit = AppEdit {
+        client_name: &client_name,
+        pii_mode,
+        scopes: &scopes,
+    };
+    state.store.update_app(app.id, edit, audit).await?;
+    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "app edited");
+    back_to_app(
+        &user,
+        &app.client_id,
+        format!("Saved the changes to {client_name}."),
+    )
+    .await
+}

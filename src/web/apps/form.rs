@@ -1,0 +1,177 @@
+//! What the app forms share: field values and errors, the scope checkboxes, the text-field rules, and the
+//! page that shows a new secret once.
+
+use std::collections::BTreeSet;
+
+use askama::Template;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::{PiiMode, ScopeCatalog};
+use crate::error::AppError;
+use crate::web::{Layout, render};
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
+
+/// What the form shows: the person's own input, kept as typed.
+#[derive(Default)]
+pub struct Values {
+    pub client_code: String,
+    pub client_name: String,
+    pub pii_retrieve: bool,
+    pub secret_description: String,
+    pub scopes: BTreeSet<String>,
+}
+
+/// One message per field, shown next to it.
+#[derive(Default)]
+pub struct FieldErrors {
+    pub client_code: Option<&'static str>,
+    pub client_name: Option<&'static str>,
+    pub pii_mode: Option<&'static str>,
+    pub secret_description: Option<&'static str>,
+    pub scopes: Option<&'static str>,
+}
+
+impl FieldErrors {
+    pub fn any(&self) -> bool {
+        self.client_code.is_some()
+            || self.client_name.is_some()
+            || self.pii_mode.is_some()
+            || self.secret_description.is_some()
+            || self.scopes.is_some()
+    }
+
+    /// (field id, message) in form order, for the summary at the top of the form.
+    pub fn summary(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            ("client_code", self.client_code),
+            ("client_name", self.client_name),
+            ("pii_mode_retrieve", self.pii_mode),
+            ("secret_description", self.secret_description),
+            ("scopes", self.scopes),
+        ]
+        .into_iter()
+        .filter_map(|(id, msg)| msg.map(|m| (id, m)))
+        .collect()
+    }
+}
+
+pub struct ScopeBox {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub checked: bool,
+}
+
+pub struct ScopeGroup {
+    pub name: String,
+    pub boxes: Vec<ScopeBox>,
+}
+
+pub fn scope_groups(catalog: &ScopeCatalog, checked: &BTreeSet<String>) -> Vec<ScopeGroup> {
+    catalog
+        .groups()
+        .iter()
+        .enumerate()
+        .map(|(g, group)| ScopeGroup {
+            name: group.name.clone(),
+            boxes: group
+                .scopes
+                .iter()
+                .enumerate()
+                .map(|(s, scope)| ScopeBox {
+                    id: format!("scope-{g}-{s}"),
+                    name: scope.name.clone(),
+                    display_name: scope.display_name.clone(),
+                    checked: checked.contains(&scope.name),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A required single-line text: trimmed, not empty, no control characters, at most `max` characters.
+pub fn text_field(
+    raw: &str,
+    max: usize,
+    empty: &'static str,
+    too_long: &'static str,
+) -> Result<String, &'static str> {
+    let value = raw.trim();
+    if value.is_empty() {
+        Err(empty)
+    } else if value.chars().any(char::is_control) {
+        Err("Remove control characters such as line breaks or tabs")
+    } else if value.chars().count() > max {
+        Err(too_long)
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// Client name, personal-data mode and scopes: the fields creation and editing share. Each problem is
+/// written into `errors`; `None` when any was found.
+pub fn validate_details(
+    client_name: &str,
+    pii_mode: &str,
+    scopes: &[String],
+    catalog: &ScopeCatalog,
+    errors: &mut FieldErrors,
+) -> Option<(String, PiiMode, Vec<String>)> {
+    let name = text_field(
+        client_name,
+        MAX_NAME_CHARS,
+        "Enter a client name",
+        "Use at most 100 characters",
+    )
+    .map_err(|e| errors.client_name = Some(e));
+    let mode = PiiMode::parse(pii_mode).map_err(|e| errors.pii_mode = Some(e));
+    let scopes = catalog
+        .parse_selection(scopes.iter().map(String::as_str))
+        .map_err(|e| errors.scopes = Some(e));
+    Some((name.ok()?, mode.ok()?, scopes.ok()?))
+}
+
+pub fn validate_description(raw: &str, errors: &mut FieldErrors) -> Option<String> {
+    text_field(
+        raw,
+        MAX_DESCRIPTION_CHARS,
+        "Enter a secret description",
+        "Use at most 200 characters",
+    )
+    .map_err(|e| errors.secret_description = Some(e))
+    .ok()
+}
+
+#[derive(Template)]
+#[template(path = "apps/created.html")]
+pub struct CredentialsPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// A ready-to-paste token request with this app's real credentials.
+    pub token_curl: String,
+}
+
+/// The one response that ever shows a secret: never stored by any cache.
+pub fn credentials_response(page: &CredentialsPage) -> Result<Response, AppError> {
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        render(page)?,
+    )
+        .into_response())
+}
+
+/// `curl` asking for a token with HTTP Basic. Client IDs and generated secrets are `[A-Za-z0-9_-]`, so
+/// they need neither shell quoting beyond the single quotes nor RFC 6749 form-encoding.
+pub fn token_curl(public_url: &str, client_id: &str, secret: &str) -> String {
+    format!(
+        "curl -X POST '{public_url}/connect/token' \\\n  -u '{client_id}:{secret}' \\\n  -d grant_type=client_credentials"
+    )
+}

@@ -1,0 +1,223 @@
+//! An app's secrets: add one (shown once), delete one (after a confirmation naming it).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::audit_entry;
+use super::detail::{back_to_app, load_app};
+use super::form::{
+    CredentialsPage, FieldErrors, credentials_response, token_curl, validate_description,
+};
+use crate::domain::{PasswordHasher, SecretValue};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{AddSecretError, AppDetail, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
+use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
+
+const TOO_MANY: &str =
+    "This app already has 10 secrets, the most allowed. Delete one before adding another.";
+
+#[derive(Template)]
+#[template(path = "apps/secret_new.html")]
+struct AddSecretPage {
+    layout: Layout,
+    app: AppDetail,
+    description: String,
+    error: Option<&'static str>,
+}
+
+fn full(app: &AppDetail) -> bool {
+    i64::try_from(app.secrets.len()).unwrap_or(i64::MAX) >= MAX_SECRETS_PER_APP
+}
+
+pub async fn show_add(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+) -> Result<Response, AppError> {
+    let app = load_app(&state, &client_id).await?;
+    let error = full(&app).then_some(TOO_MANY);
+    let page = AddSecretPage {
+        layout: user.layout("connected-apps"),
+        app,
+        description: String::new(),
+        error,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AddSecretForm {
+    csrf_token: String,
+    secret_description: String,
+}
+
+pub async fn add(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(client_id): Path<String>,
+    Form(form): Form<AddSecretForm>,
+) -> Result<Response, AppError> {
+    session::verify_csrf(&user.session, &form.csrf_token).await?;
+    let app = load_app(&state, &client_id).await?;
+    let mut errors = FieldErrors::default();
+    let description = validate_description(&form.secret_description, &mut errors);
+    let refuse = |app: AppDetail, error: &'static str| -> Result<Response, AppError> {
+        let page = AddSecretPage {
+            layout: user.layout("connected-apps"),
+            app,
+            description: form.secret_description.clone(),
+            error: Some(error),
+        };
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+    let Some(description) = description else {
+        return refuse(
+            app,
+            errors
+                .secret_description
+                .unwrap_or("Enter a secret description"),
+        );
+    };
+    if full(&app) {
+        return refuse(app, TOO_MANY);
+    }
+
+    let secret = SecretValue::generate();
+    let to_hash = secret.clone();
+    let hash = tokio::task::spawn_blocking(move || PasswordHasher.hash(&to_hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing the secret: {e}")))?;
+    let audit = audit_entry(
+        &user,
+        addr,
+        "secret.added",
+        &app.client_id,
+        json!({ "description": description }),
+    );
+    let new = NewSecret {
+        description: &description,
+        lookup_id: secret.lookup_id(),
+        hash: &hash,
+    };
+    match state
+        .store
+        .add_secret(app.id, new, user.user.id, audit)
+        .await
+    {
+        Ok(()) => {}
+        // Another admin filled the last place between our check and our insert.
+        Err(AddSecretError::TooMany) => return refuse(app, TOO_MANY),
+        Err(AddSecretError::NoApp) => return Err(AppError::NotFound),
+        Err(AddSecretError::Store(e)) => return Err(e.into()),
+    }
+    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "secret added");
+    credentials_response(&CredentialsPage {
+        layout: user.layout("connected-apps"),
+        heading: format!("New secret for {}", app.client_name),
+        token_curl: token_curl(&state.config.public_url, &app.client_id, secret.expose()),
+        client_id: app.client_id,
+        client_secret: secret.expose().to_owned(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "apps/secret_delete.html")]
+struct ConfirmDeletePage {
+    layout: Layout,
+    app: AppDetail,
+    secret: SecretInfo,
+    is_last: bool,
+    error: Option<&'static str>,
+}
+
+async fn find_secret(
+    state: &AppState,
+    client_id: &str,
+    secret_id: i64,
+) -> Result<(AppDetail, SecretInfo), AppError> {
+    let app = load_app(state, client_id).await?;
+    let secret = app
+        .secrets
+        .iter()
+        .find(|s| s.id == secret_id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok((app, secret))
+}
+
+pub async fn confirm_delete(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    Path((client_id, secret_id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let (app, secret) = find_secret(&state, &client_id, secret_id).await?;
+    let page = ConfirmDeletePage {
+        layout: user.layout("connected-apps"),
+        is_last: app.secrets.len() == 1,
+        app,
+        secret,
+        error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeleteSecretForm {
+    csrf_token: String,
+    /// Required when deleting the app's last secret.
+    confirm_last: String,
+}
+
+pub async fn delete(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path((client_id, secret_id)): Path<(String, i64)>,
+    Form(form): Form<DeleteSecretForm>,
+) -> Result<Response, AppError> {
+    session::verify_csrf(&user.session, &form.csrf_token).await?;
+    let (app, secret) = find_secret(&state, &client_id, secret_id).await?;
+    let is_last = app.secrets.len() == 1;
+    if is_last && form.confirm_last != "yes" {
+        let page = ConfirmDeletePage {
+            layout: user.layout("connected-apps"),
+            app,
+            secret,
+            is_last,
+            error: Some("Confirm that the app will no longer be able to request tokens"),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let audit = audit_entry(
+        &user,
+        addr,
+        "secret.deleted",
+        &app.client_id,
+        json!({ "description": secret.description }),
+    );
+    if !state.store.delete_secret(app.id, secret.id, audit).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "secret deleted");
+    let message = if is_last {
+        format!(
+            "Deleted the secret “{}”. {} has no secret left and cannot request tokens.",
+            secret.description, app.client_name
+        )
+    } else {
+        format!(
+            "Deleted the secret “{}”. It can no longer obtain tokens.",
+            secret.description
+        )
+    };
+    back_to_app(&user, &app.client_id, message).await
+}
