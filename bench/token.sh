@@ -7,6 +7,8 @@
 #   WARMUP=2s        unmeasured wrk run before each server's first measured run (0 to skip)
 #   PEER=1           0 skips the node-oidc-provider comparison
 #   PEER_START_TIMEOUT=300  seconds to wait for the peer (its first start runs npm install)
+#   FRONTDESK_BIN=path  use this binary instead of building (e.g. one built from a clean checkout
+#                       while the working tree is mid-edit)
 #
 # Exit status: 0 on success; 1 if the app could not be registered, a token request failed, or
 # frontdesk's own measured run(s) had errors. Performance targets are printed, never enforced: the
@@ -40,18 +42,16 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# The project needs a recent toolchain (edition 2024), which Debian's cargo is not: expect rustup's.
-command -v cargo >/dev/null || die "cargo not found (install Rust with rustup; Debian's cargo is too old)"
-
-# A concurrent compile on this 2-core machine halves the figures: say so up front.
-if busy=$(pgrep -a -x 'rustc|cargo|cc1|cc1plus|ld' 2>/dev/null) && [ -n "$busy" ]; then
-  say "note: a compiler is running concurrently, figures will be skewed:"
-  say "$(printf '%s\n' "$busy" | cut -c1-120 | head -5)"
+if [ -n "${FRONTDESK_BIN:-}" ]; then
+  BIN=$FRONTDESK_BIN
+  say "using $BIN (FRONTDESK_BIN set, not building)"
+else
+  # The project needs a recent toolchain (edition 2024), which Debian's cargo is not: expect rustup's.
+  command -v cargo >/dev/null || die "cargo not found (install Rust with rustup; Debian's cargo is too old)"
+  say "building (cargo build --release) ..."
+  cargo build --release --quiet
+  BIN="$ROOT/target/release/frontdesk"
 fi
-
-say "building (cargo build --release) ..."
-cargo build --release --quiet
-BIN="$ROOT/target/release/frontdesk"
 [ -x "$BIN" ] || die "$BIN was not built"
 
 # ---------------------------------------------------------------- cleanup
@@ -237,6 +237,8 @@ if [ "$PEER" != 0 ]; then
 fi
 
 # ---------------------------------------------------------------- load
+# A concurrent compile on this 2-core machine can halve the figures: note it in the report.
+BUSY=$(pgrep -x 'rustc|cargo|cc1|cc1plus|ld|ld.lld|mold' 2>/dev/null | wc -l || true)
 URL="$BASE/connect/token"
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
   say "warm-up: frontdesk $WARMUP${PEER_PID:+, peer $WARMUP} (not measured)"
@@ -278,6 +280,8 @@ printf 'latency p50:  %s ms   p99: %s ms\n' "$F_P50" "$F_P99"
 printf 'errors:       %s\n' "${RUN_ERR[0]}"
 printf 'peak RSS:     %s MiB\n' "$RSS_MIB"
 printf 'first (uncached) request: %s ms; second (cached): %s ms\n' "$FIRST_MS" "$SECOND_MS"
+printf 'machine:      %s CPUs, load average %s at the end%s\n' "$(nproc)" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)" "$( ((BUSY)) && echo "; a compiler was running at the start of the load: figures skewed" || true)"
 printf 'targets:      req/s >= 5000: %s; p99 < 10 ms: %s; 0 errors: %s; peak RSS < 64 MiB: %s\n' \
   "$(verdict "$F_RPS >= 5000")" "$(verdict "$F_P99 < 10")" "$(verdict "$FD_ERRORS == 0")" \
   "$(verdict "$RSS_MIB < 64")"

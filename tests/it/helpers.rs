@@ -230,9 +230,11 @@ pub fn select<'a>(page: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
 }
 
 pub fn text(page: &Html, css: &str) -> Option<String> {
+    // Text nodes joined by a space, as a reader sees `<dt>Name</dt><dd>Value</dd>`; runs of space collapse.
     select(page, css).first().map(|e| {
         e.text()
-            .collect::<String>()
+            .collect::<Vec<_>>()
+            .join(" ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")

@@ -6,4 +6,5 @@ mod create_app;
 mod helpers;
 mod identity;
 mod login;
+mod manage_app;
 mod web_security;
