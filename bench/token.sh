@@ -237,8 +237,22 @@ if [ "$PEER" != 0 ]; then
 fi
 
 # ---------------------------------------------------------------- load
-# A concurrent compile on this 2-core machine can halve the figures: note it in the report.
-BUSY=$(pgrep -x 'rustc|cargo|cc1|cc1plus|ld|ld.lld|mold' 2>/dev/null | wc -l || true)
+# Another job on this 2-core machine (a compile, a test run) can halve the figures: measure how busy
+# the CPUs are just before the load, name the main culprits, and say so in the report.
+cpu_busy_pct() { # % of all CPU time not idle over 1 s, from /proc/stat
+  local a b
+  a=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat); sleep 1
+  b=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    printf "%.0f", 100 * (1 - (y[2] - x[2]) / (y[1] - x[1])) }'
+}
+BUSY_PCT=$(cpu_busy_pct)
+if ((BUSY_PCT > 15)); then
+  say "note: the CPUs were ${BUSY_PCT}% busy before the load; figures will be skewed. Top processes:"
+  # top's second sample is the current one (the first averages since each process started).
+  top -b -n 2 -d 0.5 -o %CPU 2>/dev/null | awk '/^top -/ { n++ } n == 2 && /^ *[0-9]+ / {
+    print "    " $9 "% " $12; if (++k == 3) exit }' >&2 || true
+fi
 URL="$BASE/connect/token"
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
   say "warm-up: frontdesk $WARMUP${PEER_PID:+, peer $WARMUP} (not measured)"
@@ -280,8 +294,8 @@ printf 'latency p50:  %s ms   p99: %s ms\n' "$F_P50" "$F_P99"
 printf 'errors:       %s\n' "${RUN_ERR[0]}"
 printf 'peak RSS:     %s MiB\n' "$RSS_MIB"
 printf 'first (uncached) request: %s ms; second (cached): %s ms\n' "$FIRST_MS" "$SECOND_MS"
-printf 'machine:      %s CPUs, load average %s at the end%s\n' "$(nproc)" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)" "$( ((BUSY)) && echo "; a compiler was running at the start of the load: figures skewed" || true)"
+printf 'machine:      %s CPUs, %s%% busy just before the load%s\n' "$(nproc)" "$BUSY_PCT" \
+  "$( ((BUSY_PCT > 15)) && echo " (another job was running: figures skewed, re-run when idle)" || true)"
 printf 'targets:      req/s >= 5000: %s; p99 < 10 ms: %s; 0 errors: %s; peak RSS < 64 MiB: %s\n' \
   "$(verdict "$F_RPS >= 5000")" "$(verdict "$F_P99 < 10")" "$(verdict "$FD_ERRORS == 0")" \
   "$(verdict "$RSS_MIB < 64")"

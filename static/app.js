@@ -13,6 +13,18 @@ document.addEventListener("DOMContentLoaded", () => {
     dialog.addEventListener("close", () => opener.focus());
   }
 
+  // Row menus (<details>): tell assistive technology whether they are open; Esc closes them.
+  for (const menu of document.querySelectorAll("details.row-menu")) {
+    const summary = menu.querySelector("summary");
+    menu.addEventListener("toggle", () => summary.setAttribute("aria-expanded", String(menu.open)));
+    menu.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        summary.focus();
+      }
+    });
+  }
+
   // Copy buttons: shown only when JavaScript can copy.
   const status = document.querySelector("[data-copy-status]");
   for (const button of document.querySelectorAll("[data-copy]")) {
