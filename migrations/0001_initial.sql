@@ -23,6 +23,9 @@ CREATE TABLE apps (
     account_code TEXT    NOT NULL,
     client_code  TEXT    NOT NULL,
     client_name  TEXT    NOT NULL,
+    -- Lower-cased "client name + client ID", written by the application (Unicode-aware, which SQL's
+    -- lower() is not), so the list's search is one LIKE on one column.
+    search_text  TEXT    NOT NULL DEFAULT '',
     pii_mode     TEXT    NOT NULL CHECK (pii_mode IN ('Retrieve', 'DontRetrieve')),
     created_at   TEXT    NOT NULL,
     -- Kept when the user is gone: who created an app is history, not a live link.

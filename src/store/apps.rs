@@ -107,19 +107,20 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// What the list's search looks in: name and client ID (which holds the client code), lower-cased here
+/// rather than in SQL, whose `lower()` knows only ASCII.
+fn search_text(client_name: &str, client_id: &str) -> String {
+    format!("{client_name} {client_id}").to_lowercase()
+}
+
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, q: &AppQuery<'_>) {
     qb.push(" WHERE a.account_code = ")
         .push_bind(q.account.as_str().to_owned());
     if let Some(search) = q.search {
-        // LOWER() on both sides: case-insensitive for every script, not only ASCII as LIKE is.
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-        qb.push(" AND (LOWER(a.client_name) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR LOWER(a.client_id) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR LOWER(a.client_code) LIKE ")
+        qb.push(" AND a.search_text LIKE ")
             .push_bind(pattern)
-            .push(" ESCAPE '\\')");
+            .push(" ESCAPE '\\'");
     }
 }
 
@@ -162,13 +163,15 @@ impl Store {
         let now = now_text();
         let mut tx = self.pool.begin().await?;
         let app_id: i64 = sqlx::query_scalar(
-            "INSERT INTO apps (client_id, account_code, client_code, client_name, pii_mode, created_at, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO apps (client_id, account_code, client_code, client_name, search_text, pii_mode,
+                               created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(app.client_id.as_str())
         .bind(app.account.as_str())
         .bind(app.client_code.as_str())
         .bind(app.client_name)
+        .bind(search_text(app.client_name, app.client_id.as_str()))
         .bind(app.pii_mode.as_str())
         .bind(&now)
         .bind(app.created_by)
@@ -310,8 +313,13 @@ impl Store {
         audit_entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE apps SET client_name = $1, pii_mode = $2 WHERE id = $3")
+        // Client IDs are ASCII, so SQL's lower() is enough for them; the name is lower-cased here.
+        let update = "UPDATE apps
+             SET client_name = $1, search_text = $2 || ' ' || LOWER(client_id), pii_mode = $3
+             WHERE id = $4";
+        sqlx::query(update)
             .bind(edit.client_name)
+            .bind(edit.client_name.to_lowercase())
             .bind(edit.pii_mode.as_str())
             .bind(app_id)
             .execute(&mut *tx)

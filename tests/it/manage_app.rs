@@ -569,6 +569,40 @@ async fn the_list_searches_sorts_and_pages_with_its_state_in_the_url() {
         assert_eq!(names(&page), ["Voice assistant"], "{q}");
         assert_eq!(input_value(&page, "#q").as_deref(), Some(q));
     }
+    // Case-insensitive beyond ASCII, and kept up to date by edits.
+    let mut form = app_form("AERZTE");
+    form[1] = ("client_name", "Ärztekammer Zürich");
+    assert_eq!(admin.create_app(&form).await.status(), StatusCode::OK);
+    for q in ["ärzte", "ÄRZTE", "zürich", "ZÜRICH"] {
+        let page = admin
+            .page(&format!("/apps/connected-apps?q={}", urlencode(q)))
+            .await;
+        assert_eq!(names(&page), ["Ärztekammer Zürich"], "{q}");
+    }
+    let edit = "/apps/connected-apps/DEMO-SP-AERZTE/edit";
+    let r = post_with_token(
+        &admin,
+        edit,
+        edit,
+        &[
+            ("client_name", "Öffentliche Klinik"),
+            ("pii_mode", "Retrieve"),
+            ("scopes", "setup.read"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = admin.page("/apps/connected-apps?q=%C3%96FFENTLICHE").await;
+    assert_eq!(names(&page), ["Öffentliche Klinik"]);
+    let page = admin.page("/apps/connected-apps?q=aerzte").await;
+    assert_eq!(
+        names(&page),
+        ["Öffentliche Klinik"],
+        "still found by its client ID"
+    );
+    let page = admin.page("/apps/connected-apps?q=%C3%A4rzte").await;
+    assert!(names(&page).is_empty(), "the old name is gone");
+
     // "_" and "%" are literal characters, not wildcards.
     let page = admin.page("/apps/connected-apps?q=%25").await;
     assert!(names(&page).is_empty());
@@ -590,7 +624,7 @@ async fn the_list_searches_sorts_and_pages_with_its_state_in_the_url() {
     assert_eq!(names(&desc)[0], "BULK app 00119");
     // Out-of-range pages land on the last one; nonsense falls back to defaults.
     let page = admin.page("/apps/connected-apps?page=999&sort=bogus").await;
-    assert_eq!(names(&page).len(), 21);
+    assert_eq!(names(&page).len(), 22);
 }
 
 fn urlencode(s: &str) -> String {
