@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::audit_entry;
 use super::form::{
     CredentialsPage, FieldErrors, ScopeGroup, Values, credentials_response, scope_groups,
     token_curl, validate_description, validate_details,
@@ -17,7 +18,7 @@ use super::form::{
 use crate::domain::{ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{AuditEntry, NewApp, NewSecret, StoreError};
+use crate::store::{NewApp, NewSecret, StoreError};
 use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
 
 #[derive(Template)]
@@ -216,20 +217,19 @@ pub async fn submit(
         },
         created_by: user.user.id,
     };
-    let audit = AuditEntry {
-        actor_id: Some(user.user.id),
-        actor_email: Some(&user.user.email),
-        source_addr: source_addr.map(|a| a.to_string()),
-        action: "app.created",
-        client_id: Some(client_id.as_str()),
-        details: json!({
+    let audit = audit_entry(
+        &user,
+        source_addr,
+        "app.created",
+        client_id.as_str(),
+        json!({
             "client_code": valid.client_code.as_str(),
             "client_name": valid.client_name,
             "pii_mode": valid.pii_mode.as_str(),
             "scopes": valid.scopes,
             "secret_description": valid.secret_description,
         }),
-    };
+    );
     match state.store.create_app(new_app, audit).await {
         Ok(()) => {}
         // Another request took the code between our check and our insert.
