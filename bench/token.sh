@@ -13,6 +13,7 @@
 # Exit status: 0 on success; 1 if the app could not be registered, a token request failed, or
 # frontdesk's own measured run(s) had errors. Performance targets are printed, never enforced: the
 # machine is shared and noisy.
+# shellcheck disable=SC2015,SC2317 # "a && b || c" on purpose; cleanup runs from the EXIT trap
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -37,6 +38,7 @@ die() { say "error: $*"; exit 1; }
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
+command -v top >/dev/null || missing+=(procps) # top: how busy the machine is before the load
 if ((${#missing[@]})); then
   say "installing ${missing[*]} with apt-get"
   apt-get update -qq
@@ -58,6 +60,7 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-bench.XXXXXX")
 SERVER_PID=
 PEER_PID=
+WRK_PID=
 
 stop_pid() { # stop_pid PID [group]: TERM, wait up to 5 s, then KILL. "group" signals the process group.
   local pid=$1 target=$1
@@ -69,6 +72,7 @@ stop_pid() { # stop_pid PID [group]: TERM, wait up to 5 s, then KILL. "group" si
 }
 cleanup() {
   local rc=$?
+  [ -n "$WRK_PID" ] && stop_pid "$WRK_PID"
   [ -n "$SERVER_PID" ] && stop_pid "$SERVER_PID"
   # The peer runs in its own session (setsid): signal the whole group, so npm or node children go too.
   [ -n "$PEER_PID" ] && stop_pid "$PEER_PID" group
@@ -119,11 +123,14 @@ to_ms() {
 # run_wrk NAME URL AUTH_B64 DURATION: drives URL with wrk; sets RPS P50 P99 ERRORS, keeps the raw output.
 run_wrk() {
   local name=$1 url=$2 auth=$3 dur=$4 out="$TMP/wrk-$1.txt"
-  # timeout: wrk stops by itself after -d, this only guards against a wedged run.
+  # timeout: wrk stops by itself after -d, this only guards against a wedged run. In the background
+  # with wait, so that Ctrl-C / TERM reach the trap at once instead of after the run.
   BENCH_AUTH=$auth BENCH_BODY=grant_type=client_credentials \
     timeout $(($(seconds "$dur") + 30)) \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency -s "$LUA" "$url" >"$out" 2>&1 ||
-    { cat "$out" >&2; die "wrk failed ($name)"; }
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency -s "$LUA" "$url" >"$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || { WRK_PID=; cat "$out" >&2; die "wrk failed ($name)"; }
+  WRK_PID=
   RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
   P50=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "50%" { print $2; exit }' "$out")")
   P99=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "99%" { print $2; exit }' "$out")")
@@ -211,7 +218,7 @@ if [ "$PEER" != 0 ]; then
     deadline=$((SECONDS + PEER_START_TIMEOUT))
     while :; do
       if ! kill -0 "$PEER_PID" 2>/dev/null; then
-        PEER_NOTE="peer skipped: it exited during start-up (no network to npm?): $(tail -3 "$TMP/peer.log" | tr '\n' ' ')"
+        PEER_NOTE="peer skipped: start.sh exited during start-up (npm install failed, no network?): $(tail -3 "$TMP/peer.log" | tr '\n' ' ')"
         PEER_PID=; break
       fi
       if curl -fsS -o /dev/null --max-time 1 "$PEER_BASE/.well-known/openid-configuration" 2>/dev/null; then
@@ -239,20 +246,20 @@ fi
 # ---------------------------------------------------------------- load
 # Another job on this 2-core machine (a compile, a test run) can halve the figures: measure how busy
 # the CPUs are just before the load, name the main culprits, and say so in the report.
-cpu_busy_pct() { # % of all CPU time not idle over 1 s, from /proc/stat
-  local a b
-  a=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat); sleep 1
-  b=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
-    printf "%.0f", 100 * (1 - (y[2] - x[2]) / (y[1] - x[1])) }'
-}
-BUSY_PCT=$(cpu_busy_pct)
+# top -n 2: the second sample covers the last second (the first averages since boot / process start).
+top -b -n 2 -d 1 -o %CPU >"$TMP/top.txt" 2>/dev/null || true
+BUSY_PCT=$(awk '/^top -/ { n++ } n == 2 && /^%Cpu/ && match($0, /[0-9.]+ id/) {
+  printf "%.0f", 100 - substr($0, RSTART, RLENGTH - 3) }' "$TMP/top.txt")
+BUSY_PCT=${BUSY_PCT:-0}
 if ((BUSY_PCT > 15)); then
-  say "note: the CPUs were ${BUSY_PCT}% busy before the load; figures will be skewed. Top processes:"
-  # top's second sample is the current one (the first averages since each process started).
-  top -b -n 2 -d 0.5 -o %CPU 2>/dev/null | awk '/^top -/ { n++ } n == 2 && /^ *[0-9]+ / {
-    print "    " $9 "% " $12; if (++k == 3) exit }' >&2 || true
+  say "note: the CPUs were ${BUSY_PCT}% busy just before the load; figures will be skewed. Top processes:"
+  awk '/^top -/ { n++ } n == 2 && /^ *[0-9]+ / { print "    " $9 "% " $12; if (++k == 3) exit }' \
+    "$TMP/top.txt" >&2
 fi
+
+# Peak RSS so far: set-up (argon2 for the admin password, the sign-in, the new secret, the first token).
+hwm_before_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+
 URL="$BASE/connect/token"
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
   say "warm-up: frontdesk $WARMUP${PEER_PID:+, peer $WARMUP} (not measured)"
@@ -279,8 +286,10 @@ done
 
 # Peak RSS of the server process itself (high-water mark since start, so it covers every run).
 kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; die "frontdesk died under load"; }
-hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
-RSS_MIB=$(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+RSS_MIB=$(mib "$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")")
+RSS_BEFORE_MIB=$(mib "$hwm_before_kb")
+RSS_NOW_MIB=$(mib "$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")")
 
 # ---------------------------------------------------------------- report
 # The headline figures are frontdesk's first measured run; the others are in the comparison table.
@@ -291,8 +300,10 @@ echo
 echo "== frontdesk /connect/token (RS256), wrk $THREADS thread $CONNECTIONS connections $DURATION keep-alive"
 printf 'requests/s:   %s\n' "$F_RPS"
 printf 'latency p50:  %s ms   p99: %s ms\n' "$F_P50" "$F_P99"
-printf 'errors:       %s\n' "${RUN_ERR[0]}"
-printf 'peak RSS:     %s MiB\n' "$RSS_MIB"
+printf 'errors:       %s%s\n' "${RUN_ERR[0]}" \
+  "$( ((${#ORDER[@]} > 1)) && echo " ($FD_ERRORS over both frontdesk runs)" || true)"
+printf 'peak RSS:     %s MiB (VmHWM; %s MiB before the load, %s MiB resident after it)\n' \
+  "$RSS_MIB" "$RSS_BEFORE_MIB" "$RSS_NOW_MIB"
 printf 'first (uncached) request: %s ms; second (cached): %s ms\n' "$FIRST_MS" "$SECOND_MS"
 printf 'machine:      %s CPUs, %s%% busy just before the load%s\n' "$(nproc)" "$BUSY_PCT" \
   "$( ((BUSY_PCT > 15)) && echo " (another job was running: figures skewed, re-run when idle)" || true)"
