@@ -17,10 +17,7 @@ pub async fn bootstrap_admin(store: &Store, config: &Config) -> anyhow::Result<(
         Some(p) => (SecretValue::from_presented(p.clone()), false),
         None => (SecretValue::generate(), true),
     };
-    let to_hash = password.clone();
-    let hash = tokio::task::spawn_blocking(move || PasswordHasher.hash(&to_hash))
-        .await?
-        .map_err(|e| anyhow::anyhow!("hashing the admin password: {e}"))?;
+    let hash = PasswordHasher.hash_async(password.clone()).await?;
     store
         .insert_user(NewUser {
             email: &config.admin_email,
@@ -87,10 +84,7 @@ pub async fn add_user(
         ));
     }
     let secret = SecretValue::from_presented(password);
-    let hash = tokio::task::spawn_blocking(move || PasswordHasher.hash(&secret))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let hash = PasswordHasher.hash_async(secret).await?;
     match store
         .insert_user(NewUser {
             email: &email,

@@ -57,7 +57,8 @@ impl fmt::Debug for SecretValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretHash(pub String);
 
-/// Hashes and verifies with argon2id. CPU-heavy: call from `spawn_blocking`, never on async threads.
+/// Hashes and verifies with argon2id. CPU-heavy and ~19 MiB each: from async code use `hash_async` and
+/// `verify_async`, which run it on the blocking pool, a few at a time.
 #[derive(Clone, Copy, Default)]
 pub struct PasswordHasher;
 
@@ -76,6 +77,43 @@ impl PasswordHasher {
                 .is_ok(),
             Err(_) => false,
         }
+    }
+}
+
+/// At most one argon2 computation per core runs at once, whatever the load: each holds a core and
+/// ~19 MiB, so unbounded bursts (say, of wrong client secrets) would exhaust memory and starve requests.
+static ARGON2_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+async fn in_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _slot = ARGON2_SLOTS.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
+impl PasswordHasher {
+    /// `hash`, off the async threads.
+    pub async fn hash_async(self, value: SecretValue) -> anyhow::Result<SecretHash> {
+        in_slot(move || self.hash(&value))
+            .await?
+            .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
+    }
+
+    /// `verify`, off the async threads. With no stored hash (unknown user or client) the value is
+    /// verified against the dummy hash, so the answer takes as long as a real one.
+    pub async fn verify_async(
+        self,
+        value: SecretValue,
+        hash: Option<SecretHash>,
+    ) -> anyhow::Result<bool> {
+        let known = hash.is_some();
+        in_slot(move || {
+            let checked = hash.as_ref().or(self.dummy_hash());
+            checked.is_some_and(|h| self.verify(&value, h)) && known
+        })
+        .await
     }
 }
 

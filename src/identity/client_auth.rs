@@ -2,15 +2,16 @@
 //!
 //! Secrets stay argon2id hashes at rest, yet a steady stream of token requests must not pay argon2 each
 //! time. So: the secret's first characters (its lookup id) select the one stored row to check; a full
-//! argon2 verification of that row runs once per process per `CACHE_TTL`, after which the request is
-//! matched against a keyed MAC of the secret (HMAC-SHA256 under a random per-process key, bound to the
-//! row's id and stored hash). No plain secret is kept. The row is read from the database on every request,
-//! so a deleted secret or app stops working at once, on every instance.
+//! argon2 verification of that row runs once per process (concurrent first requests wait for that one
+//! run), after which requests are matched against a keyed MAC of the secret (HMAC-SHA256 under a random
+//! per-process key, bound to the row's id and stored hash), forgotten after `CACHE_TTL` of disuse. No
+//! plain secret is kept. The row is read from the database on every request, so a deleted secret or app
+//! stops working at once, on every instance.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::hmac;
@@ -28,7 +29,7 @@ use super::params::Params;
 use crate::domain::{PasswordHasher, SecretValue};
 use crate::store::Store;
 
-/// How long one argon2 verification vouches for a secret in this process.
+/// How long one argon2 verification vouches for a secret in this process without being used.
 const CACHE_TTL: Duration = Duration::from_secs(10 * 60);
 /// Failed (or uncached) authentications allowed per client ID per minute, as a burst.
 const PER_CLIENT_PER_MINUTE: u32 = 10;
@@ -113,6 +114,7 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
 pub struct Authenticator {
     mac_key: hmac::Key,
     verified: Mutex<HashMap<i64, (hmac::Tag, Instant)>>,
+    in_flight: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     per_client: DefaultKeyedRateLimiter<String>,
     per_address: DefaultKeyedRateLimiter<IpAddr>,
     /// Secret id -> when it last obtained a token; written to the database in batches.
@@ -136,6 +138,7 @@ impl Authenticator {
         Self {
             mac_key: hmac::Key::new(hmac::HMAC_SHA256, &key),
             verified: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
             per_client: RateLimiter::keyed(per_minute(PER_CLIENT_PER_MINUTE)),
             per_address: RateLimiter::keyed(per_minute(PER_ADDRESS_PER_MINUTE)),
             last_used: Mutex::new(HashMap::new()),
@@ -167,6 +170,32 @@ impl Authenticator {
         }
     }
 
+    /// True when this exact secret of this row was verified recently; a hit keeps the entry alive
+    /// (verifying again would prove nothing new: the MAC already shows it is the same secret).
+    fn recently_verified(&self, secret_id: i64, tag: &hmac::Tag) -> bool {
+        let Ok(mut map) = self.verified.lock() else {
+            return false;
+        };
+        match map.get_mut(&secret_id) {
+            Some((known, at))
+                if bool::from(known.as_ref().ct_eq(tag.as_ref())) && at.elapsed() < CACHE_TTL =>
+            {
+                *at = Instant::now();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// One lock per secret, so concurrent first requests for it wait for a single argon2 run instead of
+    /// each running (and each counting against the rate limits).
+    fn flight(&self, secret_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        match self.in_flight.lock() {
+            Ok(mut map) => map.entry(secret_id).or_default().clone(),
+            Err(_) => Arc::default(),
+        }
+    }
+
     pub async fn authenticate(
         &self,
         store: &Store,
@@ -178,40 +207,35 @@ impl Authenticator {
             .client_secret(&creds.client_id, creds.secret.lookup_id())
             .await?;
 
-        if let Some(row) = &row {
-            let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
-            let cached = self.verified.lock().ok().and_then(|map| {
-                map.get(&row.secret_id).map(|(known, at)| {
-                    bool::from(known.as_ref().ct_eq(tag.as_ref())) && at.elapsed() < CACHE_TTL
-                })
-            });
-            if cached == Some(true) {
-                return Ok(self.accept(&creds.client_id, row.secret_id, row.scopes.clone()));
-            }
+        let Some(row) = row else {
+            // Unknown client or lookup id: limited, then argon2 against the dummy hash, so the answer
+            // takes as long as for a real client and tells nothing about which client IDs exist.
+            self.admit(&creds.client_id, addr)?;
+            PasswordHasher.verify_async(creds.secret, None).await?;
+            return Err(fail);
+        };
+        let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
+        if self.recently_verified(row.secret_id, &tag) {
+            return Ok(self.accept(&creds.client_id, row.secret_id, row.scopes));
         }
 
-        // The slow path: limited, then one argon2 verification (against a dummy hash for unknown clients,
-        // so timing does not tell whether the client ID exists).
-        self.admit(&creds.client_id, addr)?;
-        let hash = match &row {
-            Some(row) => Some(row.secret_hash.clone()),
-            None => PasswordHasher.dummy_hash().cloned(),
-        };
-        let secret = creds.secret.clone();
-        let ok = tokio::task::spawn_blocking(move || {
-            hash.is_some_and(|h| PasswordHasher.verify(&secret, &h))
-        })
-        .await?;
-        match row {
-            Some(row) if ok => {
-                let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
-                if let Ok(mut map) = self.verified.lock() {
-                    map.insert(row.secret_id, (tag, Instant::now()));
-                }
-                Ok(self.accept(&creds.client_id, row.secret_id, row.scopes))
-            }
-            _ => Err(fail),
+        let flight = self.flight(row.secret_id);
+        let _turn = flight.lock().await;
+        // Someone ahead of us in the queue may have verified this very secret meanwhile.
+        if self.recently_verified(row.secret_id, &tag) {
+            return Ok(self.accept(&creds.client_id, row.secret_id, row.scopes));
         }
+        self.admit(&creds.client_id, addr)?;
+        let ok = PasswordHasher
+            .verify_async(creds.secret, Some(row.secret_hash.clone()))
+            .await?;
+        if !ok {
+            return Err(fail);
+        }
+        if let Ok(mut map) = self.verified.lock() {
+            map.insert(row.secret_id, (tag, Instant::now()));
+        }
+        Ok(self.accept(&creds.client_id, row.secret_id, row.scopes))
     }
 
     fn accept(&self, client_id: &str, secret_id: i64, scopes: Vec<String>) -> AuthenticatedClient {
@@ -241,6 +265,10 @@ impl Authenticator {
     pub fn housekeeping(&self) {
         if let Ok(mut map) = self.verified.lock() {
             map.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+        }
+        if let Ok(mut map) = self.in_flight.lock() {
+            // Only locks nobody holds or waits for.
+            map.retain(|_, lock| Arc::strong_count(lock) > 1);
         }
         self.per_client.retain_recent();
         self.per_address.retain_recent();

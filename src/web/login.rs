@@ -83,16 +83,9 @@ async fn submit(
 
     let email = form.email.trim().to_lowercase();
     let user = state.store.user_by_email(&email).await?;
-    let hash = match &user {
-        Some(u) => Some(u.password_hash.clone()),
-        None => PasswordHasher.dummy_hash().cloned(),
-    };
     let password = SecretValue::from_presented(form.password);
-    let matches = tokio::task::spawn_blocking(move || {
-        hash.is_some_and(|h| PasswordHasher.verify(&password, &h))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = PasswordHasher.verify_async(password, stored).await?;
 
     match user {
         Some(user) if matches && user.enabled => {

@@ -865,3 +865,28 @@ async fn the_credentials_page_shows_a_working_curl_request() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_burst_of_first_requests_from_a_real_client_is_never_refused() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = app.register_app("BURSTY", &SCOPES).await;
+    // 30 concurrent requests before the secret was ever verified: they wait for one argon2 run
+    // instead of each running one and using up the client's allowance.
+    let requests = (0..30).map(|_| {
+        token_request(
+            &app,
+            Some((&id, &secret)),
+            FORM,
+            "grant_type=client_credentials",
+        )
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|(s, _, _)| s)
+        .collect();
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+}

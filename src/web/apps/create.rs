@@ -196,11 +196,7 @@ pub async fn submit(
     }
 
     let secret = SecretValue::generate();
-    let to_hash = secret.clone();
-    let secret_hash = tokio::task::spawn_blocking(move || PasswordHasher.hash(&to_hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing the secret: {e}")))?;
+    let secret_hash = PasswordHasher.hash_async(secret.clone()).await?;
 
     let client_id = ClientId::custom_app(account, &valid.client_code);
     let new_app = NewApp {

@@ -90,11 +90,7 @@ pub async fn add(
     }
 
     let secret = SecretValue::generate();
-    let to_hash = secret.clone();
-    let hash = tokio::task::spawn_blocking(move || PasswordHasher.hash(&to_hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing the secret: {e}")))?;
+    let hash = PasswordHasher.hash_async(secret.clone()).await?;
     let audit = audit_entry(
         &user,
         addr,
