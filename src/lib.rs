@@ -7,6 +7,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -48,6 +49,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     web::warm_up();
     Ok(Prepared {
         state: AppState {
+            clock: clock::Clock::default(),
             store,
             config: Arc::new(config),
             catalog: Arc::new(catalog),
@@ -55,6 +57,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
                 keys,
                 authenticator: Authenticator::new(),
             }),
+            sign_in_throttle: Arc::default(),
         },
         sessions,
     })

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use frontdesk::config::{Config, DEFAULT_DATABASE_URL, ServeArgs};
 use frontdesk::identity::keys;
 use frontdesk::store::Store;
-use frontdesk::users::{AddUserError, add_user};
+use frontdesk::users::{self, UserCommandError, add_user};
 
 /// frontdesk: a self-hosted Connected apps dashboard with its own OAuth 2.0 identity server.
 #[derive(Parser)]
@@ -44,6 +44,18 @@ enum KeysCommand {
 
 #[derive(Subcommand)]
 enum UsersCommand {
+    /// List every user: email, account admin, enabled, last sign-in, name.
+    List,
+    /// Make a user an account admin (true) or a member (false).
+    SetAdmin {
+        email: String,
+        #[arg(value_parser = clap::builder::BoolishValueParser::new())]
+        admin: bool,
+    },
+    /// Disable a user: they are signed out at their next request and cannot sign in.
+    Disable { email: String },
+    /// Print a single-use link (valid 72 hours) with which the user chooses a new password.
+    ResetPassword { email: String },
     /// Add a user; the password is read as one line from standard input.
     Add {
         #[arg(long)]
@@ -166,20 +178,55 @@ async fn run_serve(cli: &Cli) -> Result<(), ExitCode> {
 }
 
 async fn run_users(cli: &Cli, command: &UsersCommand) -> Result<(), ExitCode> {
-    let UsersCommand::Add { email, name, admin } = command;
     let store = open_store(&cli.database_url).await?;
-    let stdin = std::io::stdin().lock();
-    match add_user(&store, email, name.as_deref(), *admin, stdin).await {
-        Ok(()) => {
-            let role = if *admin { " (account admin)" } else { "" };
-            println!("added {}{role}", email.trim().to_lowercase());
+    let result = match command {
+        UsersCommand::Add { email, name, admin } => {
+            let stdin = std::io::stdin().lock();
+            add_user(&store, email, name.as_deref(), *admin, stdin)
+                .await
+                .map(|()| {
+                    let role = if *admin { " (account admin)" } else { "" };
+                    format!("added {}{role}", email.trim().to_lowercase())
+                })
+        }
+        UsersCommand::List => users::list_users(&store)
+            .await
+            .map(|s| s.trim_end().to_owned()),
+        UsersCommand::SetAdmin { email, admin } => {
+            users::set_flags(&store, email, Some(*admin), None)
+                .await
+                .map(|u| {
+                    format!(
+                        "{} is {}",
+                        u.email,
+                        if *admin {
+                            "an account admin"
+                        } else {
+                            "a member"
+                        }
+                    )
+                })
+        }
+        UsersCommand::Disable { email } => users::set_flags(&store, email, None, Some(false))
+            .await
+            .map(|u| format!("{} is disabled", u.email)),
+        UsersCommand::ResetPassword { email } => {
+            let config = config(cli)?;
+            users::reset_password_link(&store, &config, email)
+                .await
+                .map(|link| format!("single-use password reset link (valid 72 hours):\n{link}"))
+        }
+    };
+    match result {
+        Ok(message) => {
+            println!("{message}");
             Ok(())
         }
-        Err(AddUserError::Invalid(why)) => {
+        Err(UserCommandError::Invalid(why)) => {
             eprintln!("error: {why}");
             Err(ExitCode::FAILURE)
         }
-        Err(AddUserError::Other(e)) => {
+        Err(UserCommandError::Other(e)) => {
             eprintln!("error: {e:#}");
             Err(ExitCode::FAILURE)
         }

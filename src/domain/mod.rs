@@ -9,6 +9,6 @@ mod secret;
 pub use codes::{AccountCode, ClientCode, ClientId};
 pub use pii::PiiMode;
 pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};
-pub use secret::{PasswordHasher, SecretHash, SecretValue};
+pub use secret::{PasswordHasher, SecretHash, SecretValue, random_token, token_hash};
 mod people;
-pub use people::{MIN_PASSWORD_CHARS, check_password_strength, parse_email};
+pub use people::{MIN_PASSWORD_CHARS, check_new_password, check_password_strength, parse_email};

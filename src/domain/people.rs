@@ -31,6 +31,33 @@ pub fn check_password_strength(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
+
+/// The rules for a password someone chooses: long enough, not their email, not a well-known password.
+pub fn check_new_password(password: &str, email: &str) -> Result<(), &'static str> {
+    check_password_strength(password)?;
+    let folded = password.trim().to_lowercase();
+    let local_part = email.split('@').next().unwrap_or(email);
+    if folded == email.to_lowercase()
+        || (local_part.len() >= 4 && folded == local_part.to_lowercase())
+    {
+        return Err("the password must not be your email address");
+    }
+    let mut chars = folded.chars();
+    let first = chars.next();
+    if first.is_some() && chars.all(|c| Some(c) == first) {
+        return Err("the password must not repeat a single character");
+    }
+    let common = COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l.trim() == folded);
+    if common {
+        return Err("this password is on a list of common passwords; choose another");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +75,15 @@ mod tests {
         for bad in ["", "ada", "@x", "ada@", "a@b@c", "a b@c"] {
             assert!(parse_email(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn new_passwords_are_not_the_email_or_common() {
+        assert!(check_new_password("correct horse battery", "ada@example.com").is_ok());
+        assert!(check_new_password("ada@example.com", "ada@example.com").is_err());
+        assert!(check_new_password("Password1234", "ada@example.com").is_err());
+        assert!(check_new_password("aaaaaaaaaaaaaa", "ada@example.com").is_err());
+        assert!(check_new_password("short", "ada@example.com").is_err());
     }
 
     #[test]

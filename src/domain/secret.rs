@@ -53,6 +53,24 @@ impl fmt::Debug for SecretValue {
     }
 }
 
+/// A random token for single-use links (43 characters of `[A-Za-z0-9]`, about 256 bits).
+pub fn random_token() -> String {
+    OsRng
+        .sample_iter(&Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect()
+}
+
+/// How a link token is stored: its SHA-256, hex. Tokens are random, so a fast hash is enough.
+pub fn token_hash(token: &str) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// An argon2id PHC string, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretHash(pub String);

@@ -20,7 +20,7 @@ pub use apps::{
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use identity::{ClientSecretRow, SigningKeyRow};
-pub use users::{NewUser, User};
+pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]

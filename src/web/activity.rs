@@ -1,4 +1,5 @@
-//! The account-wide Activity page (admins) and how an audit record reads on a page.
+//! The account-wide Activity page (admins): changes to apps and people, sign-ins, and how each record
+//! reads on a page.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -37,6 +38,14 @@ fn list(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| a.iter().map(text).collect())
         .unwrap_or_default()
+}
+
+fn yes_no(v: &Value) -> &'static str {
+    if v.as_bool() == Some(true) {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 fn pii(v: &Value) -> String {
@@ -102,6 +111,46 @@ pub fn describe(record: AuditRecord) -> EventView {
             "App deleted".to_owned(),
             vec![format!("Client name: {}", text(&d["client_name"]))],
         ),
+        "user.signed_in" => ("Signed in".to_owned(), Vec::new()),
+        "user.sign_in_failed" => ("Sign-in failed".to_owned(), Vec::new()),
+        "user.invited" => (
+            format!("Invited {}", text(&d["email"])),
+            vec![format!("Account admin: {}", yes_no(&d["is_admin"]))],
+        ),
+        "user.invitation_accepted" => ("Invitation accepted".to_owned(), Vec::new()),
+        "user.updated" => {
+            let (before, after) = (&d["before"], &d["after"]);
+            let mut changes = Vec::new();
+            if before["name"] != after["name"] {
+                changes.push(format!(
+                    "Name: {} → {}",
+                    text(&before["name"]),
+                    text(&after["name"])
+                ));
+            }
+            if before["is_admin"] != after["is_admin"] {
+                changes.push(format!(
+                    "Account admin: {} → {}",
+                    yes_no(&before["is_admin"]),
+                    yes_no(&after["is_admin"])
+                ));
+            }
+            if before["enabled"] != after["enabled"] {
+                changes.push(format!(
+                    "Enabled: {} → {}",
+                    yes_no(&before["enabled"]),
+                    yes_no(&after["enabled"])
+                ));
+            }
+            (format!("Changed {}", text(&d["email"])), changes)
+        }
+        "user.deleted" => (format!("Deleted {}", text(&d["email"])), Vec::new()),
+        "user.password_changed" => ("Password changed".to_owned(), Vec::new()),
+        "user.password_reset_issued" => (
+            format!("Password reset link for {}", text(&d["email"])),
+            Vec::new(),
+        ),
+        "user.password_reset" => ("Password reset".to_owned(), Vec::new()),
         other => (other.to_owned(), Vec::new()),
     };
     EventView {

@@ -9,10 +9,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{Form, render, session};
+use super::throttle::Verdict;
+use super::{ClientAddr, Form, render, session};
 use crate::domain::{PasswordHasher, SecretValue};
 use crate::error::AppError;
+use crate::error::error_page;
 use crate::state::AppState;
+use crate::store::AuditEntry;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -77,11 +80,21 @@ struct LoginForm {
 async fn submit(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     session::verify_csrf(&session, &form.csrf_token).await?;
 
-    let email = form.email.trim().to_lowercase();
+    let email: String = form.email.trim().to_lowercase().chars().take(254).collect();
+    let address = addr.map(|a| a.to_string());
+    let now = state.clock.now();
+    match state
+        .sign_in_throttle
+        .check(&email, address.as_deref(), now)
+    {
+        Verdict::Refuse(seconds) => return Ok(too_many_attempts(seconds)),
+        Verdict::Proceed(delay) => tokio::time::sleep(delay).await,
+    }
     let user = state.store.user_by_email(&email).await?;
     let password = SecretValue::from_presented(form.password);
     let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -90,10 +103,32 @@ async fn submit(
     match user {
         Some(user) if matches && user.enabled => {
             session::sign_in(&session, user.id, &user.password_hash).await?;
+            state.sign_in_throttle.succeeded(&email);
+            let entry = AuditEntry {
+                actor_id: Some(user.id),
+                actor_email: Some(&user.email),
+                source_addr: address,
+                action: "user.signed_in",
+                client_id: None,
+                details: serde_json::json!({}),
+            };
+            state.store.record_sign_in(user.id, now, entry).await?;
             tracing::info!(user_id = user.id, "signed in");
             Ok(Redirect::to(local_path(&form.next)).into_response())
         }
         _ => {
+            state
+                .sign_in_throttle
+                .failed(&email, address.as_deref(), now);
+            let entry = AuditEntry {
+                actor_id: None,
+                actor_email: Some(&email),
+                source_addr: address.clone(),
+                action: "user.sign_in_failed",
+                client_id: None,
+                details: serde_json::json!({}),
+            };
+            state.store.record_event(entry).await?;
             let page = LoginPage {
                 csrf_token: session::csrf_token(&session).await?,
                 email: &email,
@@ -103,6 +138,23 @@ async fn submit(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
+}
+
+/// The 429 page: the same for every email, known or not.
+fn too_many_attempts(seconds: u64) -> Response {
+    let minutes = seconds.div_ceil(60);
+    let mut response = error_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many sign-in attempts",
+        &format!(
+            "Sign-in is paused after repeated failures. Wait {minutes} minute{} and try again.",
+            if minutes == 1 { "" } else { "s" }
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, seconds.into());
+    response
 }
 
 #[derive(Deserialize, Default)]

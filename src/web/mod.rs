@@ -5,7 +5,11 @@ mod apps;
 mod extract;
 mod login;
 pub use login::warm_up;
+mod links;
+mod profile;
 pub mod session;
+mod throttle;
+mod users;
 
 use askama::Template;
 use axum::Router;
@@ -21,6 +25,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
 pub use extract::{AccountAdmin, ClientAddr, CurrentUser, Form};
+pub use throttle::SignInThrottle;
 
 use crate::config::Config;
 use crate::error::{AppError, error_page};
@@ -82,6 +87,9 @@ pub fn router(config: &Config, sessions: SqliteStore) -> Router<AppState> {
         .merge(login::router())
         .merge(apps::router())
         .route("/activity", get(activity::page))
+        .merge(users::router())
+        .merge(links::router())
+        .merge(profile::router())
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .layer(session_layer)

@@ -181,7 +181,7 @@ async fn an_admin_registers_an_app_and_gets_its_credentials_once() {
         &SecretHash(hash)
     ));
     let (action, details): (String, String) =
-        sqlx::query_as("SELECT action, details FROM audit_log")
+        sqlx::query_as("SELECT action, details FROM audit_log WHERE client_id IS NOT NULL")
             .fetch_one(app.store.pool())
             .await
             .unwrap();

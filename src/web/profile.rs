@@ -1,0 +1,95 @@
+//! Your own profile: who you are, and changing your password.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::links::form_message;
+use super::users::people_event;
+use super::{ClientAddr, CurrentUser, Form, Layout, render, session};
+use crate::domain::{PasswordHasher, SecretValue, check_new_password};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/profile", get(show))
+        .route("/profile/password", post(change_password))
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    current_error: Option<&'static str>,
+    new_error: Option<&'static str>,
+}
+
+async fn show(me: CurrentUser) -> Result<Response, AppError> {
+    let page = ProfilePage {
+        layout: me.layout("profile"),
+        current_error: None,
+        new_error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordChange {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+    confirm: String,
+}
+
+async fn change_password(
+    me: CurrentUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Form(form): Form<PasswordChange>,
+) -> Result<Response, AppError> {
+    session::verify_csrf(&me.session, &form.csrf_token).await?;
+    let current = SecretValue::from_presented(form.current_password.clone());
+    let current_ok = PasswordHasher
+        .verify_async(current, Some(me.user.password_hash.clone()))
+        .await?;
+    let new_error = if form.new_password != form.confirm {
+        Some("The two new passwords differ")
+    } else {
+        check_new_password(&form.new_password, &me.user.email)
+            .err()
+            .map(form_message)
+    };
+    if !current_ok || new_error.is_some() {
+        let page = ProfilePage {
+            layout: me.layout("profile"),
+            current_error: (!current_ok).then_some("The current password is not right"),
+            new_error,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let hash = PasswordHasher
+        .hash_async(SecretValue::from_presented(form.new_password))
+        .await?;
+    let entry = people_event(
+        &me,
+        addr,
+        "user.password_changed",
+        json!({ "email": me.user.email }),
+    );
+    state.store.set_password(me.user.id, &hash, entry).await?;
+    // Other sessions of this user end at their next request; this one continues under a new id.
+    session::sign_in(&me.session, me.user.id, &hash).await?;
+    session::set_flash(
+        &me.session,
+        "Your password was changed. Your other sessions were signed out.",
+    )
+    .await?;
+    Ok(Redirect::to("/profile").into_response())
+}
