@@ -9,8 +9,9 @@ use time::{Duration, OffsetDateTime};
 
 /// Failures are counted over this window.
 const WINDOW: Duration = Duration::minutes(15);
-/// From this many failures on, each answer waits a second (slows scripted guessing).
+/// From this many failures on, each answer waits `SLOW_DOWN` (slows scripted guessing).
 const SLOW_AFTER: u32 = 3;
+const SLOW_DOWN: std::time::Duration = std::time::Duration::from_millis(500);
 /// Failures for one email before it is locked.
 const EMAIL_LIMIT: u32 = 5;
 /// Failures from one address (any emails) before it is locked.
@@ -73,7 +74,7 @@ impl SignInThrottle {
             slow |= entry.failures >= SLOW_AFTER;
         }
         Verdict::Proceed(if slow {
-            std::time::Duration::from_secs(1)
+            SLOW_DOWN
         } else {
             std::time::Duration::ZERO
         })

@@ -7,4 +7,5 @@ mod helpers;
 mod identity;
 mod login;
 mod manage_app;
+mod people;
 mod web_security;
