@@ -49,7 +49,8 @@ enum UsersCommand {
     /// Make a user an account admin (true) or a member (false).
     SetAdmin {
         email: String,
-        #[arg(value_parser = clap::builder::BoolishValueParser::new())]
+        /// true or false
+        #[arg(action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
         admin: bool,
     },
     /// Disable a user: they are signed out at their next request and cannot sign in.
@@ -230,5 +231,15 @@ async fn run_users(cli: &Cli, command: &UsersCommand) -> Result<(), ExitCode> {
             eprintln!("error: {e:#}");
             Err(ExitCode::FAILURE)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -151,3 +151,93 @@ async fn keys_rotate_and_list_manage_the_signing_keys() {
         .unwrap();
     assert_ne!(app.state.identity.keys.current().signing.kid, first);
 }
+
+#[tokio::test]
+async fn the_recovery_commands_list_promote_disable_and_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("frontdesk.db");
+    let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
+    app.add_user(ADMIN_EMAIL, ADMIN_PASSWORD, true).await;
+    app.add_user(MEMBER_EMAIL, MEMBER_PASSWORD, false).await;
+    let member_session = app.member().await;
+
+    let out = frontdesk(&db, &["users", "list"], "", &[]);
+    assert!(out.status.success());
+    let list = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(ADMIN_EMAIL) && l.contains(" yes ")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(MEMBER_EMAIL) && l.contains(" no ")),
+        "{list}"
+    );
+
+    // The last admin cannot be demoted from the command line either.
+    let out = frontdesk(&db, &["users", "set-admin", ADMIN_EMAIL, "false"], "", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("last enabled account admin"));
+
+    let out = frontdesk(&db, &["users", "set-admin", MEMBER_EMAIL, "true"], "", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        member_session
+            .get("/apps/connected-apps/create")
+            .await
+            .status(),
+        reqwest::StatusCode::OK
+    );
+
+    let out = frontdesk(&db, &["users", "disable", MEMBER_EMAIL], "", &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        member_session.get("/apps/connected-apps").await.status(),
+        reqwest::StatusCode::SEE_OTHER
+    );
+
+    let out = frontdesk(&db, &["users", "disable", "nobody@example.com"], "", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user with the email"));
+
+    // A locked-out operator gets back in with a printed link.
+    let out = frontdesk(
+        &db,
+        &["users", "reset-password", ADMIN_EMAIL],
+        "",
+        &[("FRONTDESK_PUBLIC_URL", &app.base)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let link = printed
+        .lines()
+        .find(|l| l.starts_with(&app.base))
+        .unwrap()
+        .to_owned();
+    let path = &link[app.base.len()..];
+    let person = app.person();
+    let token = person.csrf(path).await;
+    let r = person
+        .post(
+            path,
+            &[
+                ("csrf_token", &token),
+                ("password", "operator is back in"),
+                ("confirm", "operator is back in"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    app.person()
+        .sign_in(ADMIN_EMAIL, "operator is back in")
+        .await;
+}
