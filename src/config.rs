@@ -204,7 +204,7 @@ impl Config {
         crate::domain::parse_email(&admin_email)
             .map_err(|why| bad("FRONTDESK_ADMIN_EMAIL", why))?;
         if let Some(pw) = &args.admin_password {
-            crate::domain::check_password_strength(pw)
+            crate::domain::check_new_password(pw, &admin_email)
                 .map_err(|why| bad("FRONTDESK_ADMIN_PASSWORD", why))?;
         }
 

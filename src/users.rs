@@ -7,7 +7,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::config::Config;
 use crate::domain::{
-    PasswordHasher, SecretValue, check_password_strength, parse_email, random_token, token_hash,
+    PasswordHasher, SecretValue, check_new_password, parse_email, random_token, token_hash,
 };
 use crate::store::{AuditEntry, NewUser, NewUserLink, Store, StoreError, User, UserChangeError};
 
@@ -78,7 +78,7 @@ pub async fn add_user(
         UserCommandError::Invalid(format!("cannot read the password from standard input: {e}"))
     })?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    check_password_strength(&password).map_err(|why| {
+    check_new_password(&password, &email).map_err(|why| {
         UserCommandError::Invalid(format!("{why} (read one line from standard input)"))
     })?;
     let display_name = name

@@ -11,4 +11,4 @@ pub use pii::PiiMode;
 pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};
 pub use secret::{PasswordHasher, SecretHash, SecretValue, random_token, token_hash};
 mod people;
-pub use people::{MIN_PASSWORD_CHARS, check_new_password, check_password_strength, parse_email};
+pub use people::{check_new_password, parse_email};

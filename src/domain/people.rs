@@ -18,9 +18,9 @@ pub fn parse_email(raw: &str) -> Result<String, &'static str> {
 }
 
 /// Minimum password length, in characters.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+const MIN_PASSWORD_CHARS: usize = 12;
 
-pub fn check_password_strength(password: &str) -> Result<(), &'static str> {
+fn check_password_strength(password: &str) -> Result<(), &'static str> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
         return Err("the password must have at least 12 characters");
