@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End-to-end tests: a real frontdesk in Debian's Chromium, driven by Playwright, checked by axe-core.
+# Installs what it needs (Chromium from Debian, the npm packages from the lock file), starts the server
+# on a free loopback port with a throw-away database, runs the tests, and stops the server whatever happens.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian's chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+(cd "$root" && cargo build --locked --quiet)
+bin="$root/target/debug/frontdesk"
+
+work=$(mktemp -d)
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export DATABASE_URL="sqlite://$work/e2e.db"
+export FRONTDESK_URL="http://127.0.0.1:$port"
+export ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD="an admin passphrase"
+export MEMBER_EMAIL=member@example.com MEMBER_PASSWORD="a member passphrase"
+echo "$ADMIN_PASSWORD" | "$bin" users add --email "$ADMIN_EMAIL" --name "Ada Admin" --admin >/dev/null
+echo "$MEMBER_PASSWORD" | "$bin" users add --email "$MEMBER_EMAIL" --name "Mia Member" >/dev/null
+
+FRONTDESK_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  curl -fs -o /dev/null "$FRONTDESK_URL/login" && break
+  sleep 0.1
+done
+
+export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$root/docs/screenshots}"
+mkdir -p "$SCREENSHOT_DIR"
+cd "$here"
+if ! node --test --test-concurrency=1 --test-reporter=spec; then
+  echo "== server log"; cat "$work/server.log"
+  exit 1
+fi
