@@ -47,7 +47,7 @@ async function axe(page, name) {
   const violations = result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
   axeSummary.push({ page: name, passes: result.passes.length, violations });
   const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(blocking, [], `axe found serious or critical problems on ${name}`);
+  assert.deepEqual(blocking, [], `axe found serious or critical problems on ${name}: ${JSON.stringify(blocking)}`);
 }
 
 async function shot(page, name, options = {}) {
@@ -290,4 +290,25 @@ test("the whole flow works from the keyboard", async () => {
   await page.keyboard.press("Enter");
   assert.equal(await page.getByRole("textbox", { name: "Client ID", exact: true }).inputValue(), "DEMO-SP-KEYBOARD");
   await page.context().close();
+});
+
+test("dark mode and a phone-sized screen keep enough contrast", async () => {
+  for (const [name, options] of [
+    ["dark", { colorScheme: "dark", viewport: { width: 1280, height: 900 } }],
+    ["375px", { viewport: { width: 375, height: 800 } }],
+  ]) {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await axe(page, `sign in (${name})`);
+    await signIn(page, admin);
+    await axe(page, `connected apps (${name})`);
+    await page.getByRole("link", { name: "Report reader" }).click();
+    await axe(page, `app page (${name})`);
+    await page.goto(`${base}/apps/connected-apps/create`);
+    await page.getByRole("button", { name: "Save" }).click();
+    await axe(page, `form with errors (${name})`);
+    if (name === "dark") await shot(page, "form-with-errors-dark");
+    await context.close();
+  }
 });
