@@ -52,6 +52,13 @@ pub struct ServeArgs {
         global = true
     )]
     pub token_audience: Option<String>,
+    /// Address and port of the separate Prometheus metrics listener (off when unset).
+    #[arg(
+        long = "metrics-listen",
+        env = "FRONTDESK_METRICS_LISTEN",
+        global = true
+    )]
+    pub metrics_listen: Option<String>,
     /// Email of the account admin created on the first start.
     #[arg(long = "admin-email", env = "FRONTDESK_ADMIN_EMAIL", global = true)]
     pub admin_email: Option<String>,
@@ -88,6 +95,7 @@ pub struct Config {
     pub token_lifetime: Duration,
     /// The `aud` claim of access tokens.
     pub token_audience: Vec<String>,
+    pub metrics_listen: Option<SocketAddr>,
     pub admin_email: String,
     /// Only used when creating the first admin; redacted from `Debug`.
     pub admin_password: Option<String>,
@@ -104,6 +112,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("token_lifetime", &self.token_lifetime)
             .field("token_audience", &self.token_audience)
+            .field("metrics_listen", &self.metrics_listen)
             .field("admin_email", &self.admin_email)
             .field(
                 "admin_password",
@@ -195,6 +204,16 @@ impl Config {
             }
         };
 
+        let metrics_listen = match args.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                bad(
+                    "FRONTDESK_METRICS_LISTEN",
+                    format!("not an address:port, got {raw:?}"),
+                )
+            })?),
+        };
+
         let admin_email = args
             .admin_email
             .as_deref()
@@ -221,6 +240,7 @@ impl Config {
             secure_cookies,
             token_lifetime: Duration::from_secs(token_lifetime),
             token_audience,
+            metrics_listen,
             admin_email,
             admin_password: args.admin_password.clone(),
         })

@@ -42,13 +42,19 @@ impl From<tower_sessions::session::Error> for AppError {
 struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
+    /// Quoted to operators, who find the request's log lines by it.
+    request_id: Option<String>,
 }
 
 /// Renders an error page with `status`; used by `AppError` and by the fallback handlers.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = ErrorPage { title, message }
-        .render()
-        .unwrap_or_else(|_| format!("{} {title}", status.as_u16()));
+    let body = ErrorPage {
+        title,
+        message,
+        request_id: crate::ops::current_request_id().filter(|id| !id.is_empty()),
+    }
+    .render()
+    .unwrap_or_else(|_| format!("{} {title}", status.as_u16()));
     (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod identity;
+pub mod ops;
 pub mod state;
 pub mod store;
 pub mod users;
@@ -65,8 +66,35 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
 
 /// The whole HTTP surface: what tests drive and `serve` runs.
 pub fn app(prepared: Prepared) -> Router {
-    let routes = web::router(&prepared.state.config, prepared.sessions).merge(identity::router());
-    web::harden(routes).with_state(prepared.state)
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+
+    ops::metrics_handle();
+    let routes = web::router(&prepared.state.config, prepared.sessions)
+        .merge(identity::router())
+        .merge(ops::health_router())
+        .layer(axum::middleware::from_fn(ops::observe));
+    let request_id = axum::http::HeaderName::from_static(ops::REQUEST_ID);
+    web::harden(routes)
+        .layer(
+            // One span per request with its id; the route template, never the path (link tokens
+            // live in paths) nor the query string.
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get(ops::REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let route = request
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("unmatched", |m| m.as_str());
+                tracing::info_span!("request", request_id = %id, method = %request.method(), route = %route)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(prepared.state)
 }
 
 /// Periodic work of a running server: notice key rotations made by `frontdesk keys rotate`, drop keys
@@ -123,6 +151,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
 
+    if let Some(metrics_listen) = state.config.metrics_listen {
+        let metrics = TcpListener::bind(metrics_listen).await.map_err(|e| {
+            anyhow::anyhow!("FRONTDESK_METRICS_LISTEN: cannot listen on {metrics_listen}: {e}")
+        })?;
+        let router = ops::metrics_router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, router).await {
+                tracing::error!(error = %e, "metrics listener stopped");
+            }
+        });
+        tracing::info!("metrics at http://{metrics_listen}/metrics");
+    }
+
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("FRONTDESK_LISTEN: cannot listen on {listen}: {e}"))?;
@@ -130,12 +171,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         "frontdesk is serving the dashboard at {}/apps/connected-apps (listening on {listen})",
         state.config.public_url
     );
-    axum::serve(
+    // On SIGTERM or Ctrl-C: stop accepting, give requests in flight a bounded time to finish, then
+    // write the pending "last used" times and close the database.
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let server = axum::serve(
         listener,
         app(prepared).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        signalled.notify_one();
+    });
+    let grace = async {
+        stopping.notified().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result?,
+        () = grace => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
+    }
     state
         .identity
         .authenticator
@@ -145,6 +201,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("frontdesk stopped");
     Ok(())
 }
+
+/// How long requests in flight may take to finish after SIGTERM.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(4);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

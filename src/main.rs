@@ -28,6 +28,11 @@ enum Command {
     /// Manage the people who sign in to the dashboard.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Probe the running server's readiness (`/readyz` on FRONTDESK_LISTEN); exit 0 if ready, 1 if not.
+    /// Meant for container health checks: a minimal image has no curl.
+    Healthcheck,
+    /// Write a consistent copy of the live database to FILE, without stopping the server.
+    Backup { file: std::path::PathBuf },
     /// Manage the keys that sign access tokens.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -86,13 +91,24 @@ fn return_large_blocks_to_the_system() {}
 fn main() -> ExitCode {
     return_large_blocks_to_the_system();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into());
+    match std::env::var("FRONTDESK_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Ok("text") | Ok("") | Err(_) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Ok(other) => {
+            eprintln!("error: FRONTDESK_LOG_FORMAT: text or json, got {other:?}");
+            return ExitCode::from(2);
+        }
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -157,11 +173,41 @@ async fn run(cli: Cli) -> ExitCode {
         None | Some(Command::Serve) => run_serve(&cli).await,
         Some(Command::Users(command)) => run_users(&cli, command).await,
         Some(Command::Keys(command)) => run_keys(&cli, command).await,
+        Some(Command::Healthcheck) => run_healthcheck(&cli).await,
+        Some(Command::Backup { file }) => run_backup(&cli, file).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
+}
+
+async fn run_healthcheck(cli: &Cli) -> Result<(), ExitCode> {
+    let config = config(cli)?;
+    match frontdesk::ops::probe_ready(config.listen).await {
+        Ok(()) => Ok(()),
+        Err(why) => {
+            eprintln!("not ready: {why}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn run_backup(cli: &Cli, file: &std::path::Path) -> Result<(), ExitCode> {
+    if file.exists() {
+        eprintln!(
+            "error: {} exists already; choose a new file",
+            file.display()
+        );
+        return Err(ExitCode::FAILURE);
+    }
+    let store = open_store(&cli.database_url).await?;
+    store.backup_to(file).await.map_err(|e| {
+        eprintln!("error: backup to {} failed: {e}", file.display());
+        ExitCode::FAILURE
+    })?;
+    println!("backed up to {}", file.display());
+    Ok(())
 }
 
 fn config(cli: &Cli) -> Result<Config, ExitCode> {

@@ -31,6 +31,21 @@ struct Body<'a> {
     error_description: &'a str,
 }
 
+impl OAuthError {
+    /// The RFC 6749 error code (also the metrics outcome).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient { .. } => "invalid_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::UnauthorizedClient(_) => "unauthorized_client",
+            Self::TooManyAttempts { .. } => "temporarily_unavailable",
+            Self::Server(_) => "server_error",
+        }
+    }
+}
+
 impl<E: Into<anyhow::Error>> From<E> for OAuthError {
     fn from(e: E) -> Self {
         Self::Server(e.into())

@@ -31,7 +31,16 @@ pub async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match issue(&state, &headers, &body, addr).await {
+    let started = std::time::Instant::now();
+    let result = issue(&state, &headers, &body, addr).await;
+    let outcome = match &result {
+        Ok(_) => "issued",
+        Err(e) => e.code(),
+    };
+    metrics::counter!("frontdesk_token_requests_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("frontdesk_token_request_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+    match result {
         Ok(response) => (NO_STORE, Json(response)).into_response(),
         Err(e) => e.into_response(),
     }

@@ -70,6 +70,42 @@ impl Store {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// Ready to serve: the database answers and every migration this binary knows has been applied.
+    pub async fn ready(&self) -> Result<(), String> {
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| format!("database unreachable: {e}"))?;
+        let known = sqlx::migrate!("./migrations").iter().count();
+        if usize::try_from(applied).unwrap_or(0) < known {
+            return Err(format!("{applied} of {known} migrations applied"));
+        }
+        Ok(())
+    }
+
+    /// How many apps and secrets there are, for the metrics.
+    pub async fn count_apps_and_secrets(&self) -> Result<(i64, i64), StoreError> {
+        Ok(
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM apps), (SELECT COUNT(*) FROM app_secrets)",
+            )
+            .fetch_one(&self.pool)
+            .await?,
+        )
+    }
+
+    /// Writes a consistent copy of the live database to `path` (SQLite's `VACUUM INTO`), without
+    /// stopping writers. Refuses to overwrite an existing file.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        let target = path.to_string_lossy().into_owned();
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Timestamps are stored as RFC 3339 text in UTC.

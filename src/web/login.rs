@@ -92,7 +92,10 @@ async fn submit(
         .sign_in_throttle
         .check(&email, address.as_deref(), now)
     {
-        Verdict::Refuse(seconds) => return Ok(too_many_attempts(seconds)),
+        Verdict::Refuse(seconds) => {
+            metrics::counter!("frontdesk_sign_ins_total", "outcome" => "throttled").increment(1);
+            return Ok(too_many_attempts(seconds));
+        }
         Verdict::Proceed(delay) => tokio::time::sleep(delay).await,
     }
     let user = state.store.user_by_email(&email).await?;
@@ -104,6 +107,7 @@ async fn submit(
         Some(user) if matches && user.enabled => {
             session::sign_in(&session, user.id, &user.password_hash).await?;
             state.sign_in_throttle.succeeded(&email);
+            metrics::counter!("frontdesk_sign_ins_total", "outcome" => "success").increment(1);
             let entry = AuditEntry {
                 actor_id: Some(user.id),
                 actor_email: Some(&user.email),
