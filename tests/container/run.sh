@@ -166,7 +166,15 @@ ok "build base image $BUILD_BASE: $(podman image inspect --format '{{.Size}}' "$
 phase "podman build"
 say "podman build --pull=never --format docker --build-arg BUILD_IMAGE=$BUILD_BASE --build-arg RUNTIME_IMAGE=$RUNTIME_BASE -t $IMAGE $ROOT"
 OLD_IMAGE_ID="$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-if ! podman build --pull=never --format docker --layers \
+# cargo in the build reaches crates.io with the host's trust store, bind-mounted for the RUN steps only
+# (nothing of it goes into a layer): where the network passes through a TLS-inspecting proxy, the host
+# trusts that proxy's certificate authority and Debian's bundle alone does not.
+build_opts=()
+HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+if [ -f "$HOST_CA_BUNDLE" ]; then
+    build_opts+=(--volume "$HOST_CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro")
+fi
+if ! podman build --pull=never --format docker --layers "${build_opts[@]}" \
     --build-arg BUILD_IMAGE="$BUILD_BASE" --build-arg RUNTIME_IMAGE="$RUNTIME_BASE" \
     -t "$IMAGE" -f "$ROOT/Dockerfile" "$ROOT" >"$WORK/build.log" 2>&1; then
     tail -60 "$WORK/build.log"

@@ -7,5 +7,6 @@ mod helpers;
 mod identity;
 mod login;
 mod manage_app;
+mod ops;
 mod people;
 mod web_security;

@@ -1,0 +1,380 @@
+//! Running it for real: health, readiness, metrics, logs, shutdown and backups.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+use crate::manage_app::seed_apps;
+
+#[tokio::test]
+async fn healthz_answers_and_readyz_follows_the_database() {
+    let app = TestApp::spawn().await;
+    let person = app.person();
+    let r = person.get("/healthz").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = person.get("/readyz").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().contains_key("x-request-id"));
+
+    app.store.pool().close().await;
+    assert_eq!(
+        person.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        person.get("/healthz").await.status(),
+        StatusCode::OK,
+        "the process is still alive"
+    );
+}
+
+#[tokio::test]
+async fn error_pages_quote_the_request_id() {
+    let app = TestApp::spawn().await;
+    let r = app.admin().await.get("/no/such/page").await;
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(!id.is_empty());
+    let page = html(r).await;
+    assert_eq!(text(&page, "main code").as_deref(), Some(id.as_str()));
+}
+
+#[tokio::test]
+async fn metrics_count_token_requests_sign_ins_apps_and_http_requests() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = app.register_app("METERED", &["setup.read"]).await;
+    let client = reqwest::Client::new();
+    for secret in [secret.as_str(), secret.as_str(), "wrong-secret-value"] {
+        client
+            .post(format!("{}/connect/token", app.base))
+            .basic_auth(&id, Some(secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = frontdesk::ops::metrics_router(app.state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let body = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let value = |prefix: &str| -> f64 {
+        body.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} missing in:\n{body}"))
+    };
+    assert!(value("frontdesk_token_requests_total{outcome=\"issued\"}") >= 2.0);
+    assert!(value("frontdesk_token_requests_total{outcome=\"invalid_client\"}") >= 1.0);
+    assert!(value("frontdesk_token_request_duration_seconds_count") >= 3.0);
+    assert!(body.contains("frontdesk_token_request_duration_seconds_bucket{le=\"0.005\"}"));
+    assert!(value("frontdesk_sign_ins_total{outcome=\"success\"}") >= 1.0);
+    assert!(value("frontdesk_apps ") >= 1.0);
+    assert!(value("frontdesk_secrets ") >= 1.0);
+    assert!(
+        body.contains(
+            "frontdesk_http_requests_total{route=\"/connect/token\",method=\"POST\",status=\"200\"}"
+        ),
+        "{body}"
+    );
+    assert!(!body.contains(&secret));
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_writes_go_on_holds_every_committed_app() {
+    let app = TestApp::spawn().await;
+    seed_apps(&app, 20, "BEFORE").await;
+    let writer = {
+        let state = app.state.clone();
+        tokio::spawn(async move {
+            let app = TestAppHandle(state);
+            app.seed(150).await;
+        })
+    };
+    // Let the writer get going, then back up in the middle of it.
+    while app.count("apps").await < 60 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let committed_before = app.count("apps").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.db");
+    app.store.backup_to(&file).await.unwrap();
+    writer.await.unwrap();
+    assert!(app.count("apps").await > committed_before);
+
+    let copy = frontdesk::store::Store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    copy.ready().await.unwrap();
+    let (apps, without_scopes, without_secrets): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*),
+                SUM(NOT EXISTS (SELECT 1 FROM app_scopes s WHERE s.app_id = a.id)),
+                SUM(NOT EXISTS (SELECT 1 FROM app_secrets s WHERE s.app_id = a.id))
+         FROM apps a",
+    )
+    .fetch_one(copy.pool())
+    .await
+    .unwrap();
+    assert!(apps >= committed_before, "{apps} < {committed_before}");
+    assert_eq!(
+        (without_scopes, without_secrets),
+        (0, 0),
+        "no half-written app"
+    );
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(copy.pool())
+        .await
+        .unwrap();
+    assert_eq!(users, 2);
+}
+
+/// Seeds apps through the store from a spawned task.
+struct TestAppHandle(frontdesk::state::AppState);
+
+impl TestAppHandle {
+    async fn seed(&self, n: usize) {
+        use frontdesk::domain::{
+            AccountCode, ClientCode, ClientId, PasswordHasher, PiiMode, SecretValue,
+        };
+        use frontdesk::store::{AuditEntry, NewApp, NewSecret};
+        let account = AccountCode::parse("DEMO").unwrap();
+        let hash = PasswordHasher.hash(&SecretValue::generate()).unwrap();
+        let scopes = vec!["setup.read".to_owned()];
+        for i in 0..n {
+            let code = ClientCode::parse(&format!("DURING{i:05}")).unwrap();
+            let client_id = ClientId::custom_app(&account, &code);
+            let lookup = format!("d{i:07}");
+            self.0
+                .store
+                .create_app(
+                    NewApp {
+                        account: &account,
+                        client_code: &code,
+                        client_id: &client_id,
+                        client_name: "During the backup",
+                        pii_mode: PiiMode::DontRetrieve,
+                        scopes: &scopes,
+                        secret: NewSecret {
+                            description: "seed",
+                            lookup_id: &lookup,
+                            hash: &hash,
+                        },
+                        created_by: 1,
+                    },
+                    AuditEntry {
+                        actor_id: None,
+                        actor_email: None,
+                        source_addr: None,
+                        action: "app.created",
+                        client_id: Some(client_id.as_str()),
+                        details: serde_json::json!({}),
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// The real binary, serving a fresh database with JSON logs on stderr.
+struct Served {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn serve_binary(extra_env: &[(&str, &str)]) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .arg("serve")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("fd.db").display()),
+        )
+        .env("FRONTDESK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("FRONTDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("FRONTDESK_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("RUST_LOG", "info")
+        .envs(extra_env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    Served {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+fn terminate(child: &mut Child) -> (Option<i32>, Duration) {
+    let started = Instant::now();
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM);
+    }
+    let deadline = started + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), started.elapsed());
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            return (None, started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn json_logs_carry_request_ids_and_never_a_secret() {
+    let mut served = serve_binary(&[("FRONTDESK_LOG_FORMAT", "json")]).await;
+    let person = Person {
+        base: served.base.clone(),
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    };
+    person.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let r = person.create_app(&app_form("LOGGED")).await;
+    let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let page = html(r).await;
+    let secret = input_value(&page, "#client-secret").unwrap();
+    let token = reqwest::Client::new()
+        .post(format!("{}/connect/token", served.base))
+        .basic_auth("DEMO-SP-LOGGED", Some(&secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (code, _) = terminate(&mut served.child);
+    assert_eq!(code, Some(0));
+    let lines: Vec<String> = BufReader::new(served.child.stderr.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .collect();
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let created = events
+        .iter()
+        .find(|e| e["fields"]["message"] == "app created")
+        .expect("an app created line");
+    // The request's span is among the line's spans (inner ones, such as the session layer's, may follow).
+    let request_span = created["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "request")
+        .unwrap_or_else(|| panic!("no request span in {created}"));
+    assert_eq!(request_span["request_id"], request_id.as_str());
+    assert_eq!(request_span["route"], "/apps/connected-apps/create");
+    let all = lines.join("\n");
+    for (what, value) in [
+        ("secret", secret.as_str()),
+        ("token", token.as_str()),
+        ("password", ADMIN_PASSWORD),
+    ] {
+        assert!(!all.contains(value), "the {what} is in the logs");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly_and_quickly() {
+    let mut served = serve_binary(&[]).await;
+    let (code, took) = terminate(&mut served.child);
+    assert_eq!(code, Some(0));
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[tokio::test]
+async fn the_healthcheck_command_follows_readiness() {
+    let mut served = serve_binary(&[]).await;
+    let listen = served.base.trim_start_matches("http://").to_owned();
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .arg("healthcheck")
+            .env("FRONTDESK_LISTEN", &listen)
+            .output()
+            .unwrap()
+    };
+    assert!(check().status.success());
+    terminate(&mut served.child);
+    let out = check();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("not ready:"));
+}
+
+#[test]
+fn the_backup_command_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("exists.db");
+    std::fs::write(&existing, b"keep me").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .args(["backup", existing.to_str().unwrap()])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("fd.db").display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
+
+    let fresh = dir.path().join("fresh.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .args(["backup", fresh.to_str().unwrap()])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("fd.db").display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fresh.exists());
+}
