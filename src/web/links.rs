@@ -11,7 +11,7 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::{ClientAddr, Form, render, session};
-use crate::domain::{PasswordHasher, SecretValue, check_new_password, token_hash};
+use crate::domain::{PasswordHasher, SecretHash, SecretValue, check_new_password, token_hash};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{AuditEntry, StoreError, UserLink};
@@ -20,9 +20,67 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/invitations/{token}",
-            get(show_invitation).post(accept_invitation),
+            get(|s, session, t| show(Flow::Invitation, s, session, t))
+                .post(|s, session, a, t, f| submit(Flow::Invitation, s, session, a, t, f)),
         )
-        .route("/password-reset/{token}", get(show_reset).post(reset))
+        .route(
+            "/password-reset/{token}",
+            get(|s, session, t| show(Flow::PasswordReset, s, session, t))
+                .post(|s, session, a, t, f| submit(Flow::PasswordReset, s, session, a, t, f)),
+        )
+}
+
+/// The two kinds of link; everything else about following them is the same.
+#[derive(Clone, Copy)]
+enum Flow {
+    Invitation,
+    PasswordReset,
+}
+
+impl Flow {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+
+    fn path(self, token: &str) -> String {
+        match self {
+            Self::Invitation => format!("/invitations/{token}"),
+            Self::PasswordReset => format!("/password-reset/{token}"),
+        }
+    }
+
+    fn page(
+        self,
+        link: UserLink,
+        token: &str,
+        csrf_token: String,
+        error: Option<&'static str>,
+    ) -> ChoosePasswordPage {
+        let (title, intro) = match self {
+            Self::Invitation => (
+                "Welcome to frontdesk",
+                format!(
+                    "You were invited as {}. Choose a password to finish.",
+                    link.display_name
+                ),
+            ),
+            Self::PasswordReset => (
+                "Choose a new password",
+                "Choose a new password for your account.".to_owned(),
+            ),
+        };
+        ChoosePasswordPage {
+            csrf_token,
+            title,
+            intro,
+            email: link.email,
+            action: self.path(token),
+            error,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -42,44 +100,32 @@ struct InvalidLinkPage {
     title: &'static str,
 }
 
-/// The link, if it is still usable now; otherwise the page that says it is not.
+fn invalid(status: StatusCode, title: &'static str) -> Result<Response, AppError> {
+    Ok((status, render(&InvalidLinkPage { title })?).into_response())
+}
+
+/// The link, if it is still usable now; otherwise the page that says why not.
 async fn usable_link(
     state: &AppState,
-    kind: &str,
+    flow: Flow,
     token: &str,
 ) -> Result<Result<UserLink, Response>, AppError> {
-    let link = state.store.user_link(kind, &token_hash(token)).await?;
     let now = state.clock.now();
-    match link {
-        Some(link) if link.used_at.is_none() && link.expires_at > now => Ok(Ok(link)),
-        found => {
-            let title = match found {
-                None => "This link is not valid",
-                Some(l) if l.used_at.is_some() => "This link has already been used",
-                Some(_) => "This link has expired",
-            };
-            let status = if found_is_none(title) {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::GONE
-            };
-            Ok(Err(
-                (status, render(&InvalidLinkPage { title })?).into_response()
-            ))
-        }
-    }
-}
-
-fn found_is_none(title: &str) -> bool {
-    title == "This link is not valid"
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PasswordForm {
-    csrf_token: String,
-    password: String,
-    confirm: String,
+    Ok(
+        match state
+            .store
+            .user_link(flow.kind(), &token_hash(token))
+            .await?
+        {
+            Some(link) if link.used_at.is_none() && link.expires_at > now => Ok(link),
+            Some(link) if link.used_at.is_some() => Err(invalid(
+                StatusCode::GONE,
+                "This link has already been used",
+            )?),
+            Some(_) => Err(invalid(StatusCode::GONE, "This link has expired")?),
+            None => Err(invalid(StatusCode::NOT_FOUND, "This link is not valid")?),
+        },
+    )
 }
 
 /// The password rules' answers, phrased for a form field.
@@ -95,39 +141,30 @@ pub(super) fn form_message(why: &'static str) -> &'static str {
     }
 }
 
-/// Checks the chosen password and its confirmation; the message is shown on the form.
-fn chosen_password(form: &PasswordForm, email: &str) -> Result<SecretValue, &'static str> {
-    if form.password != form.confirm {
-        return Err("The two passwords differ");
-    }
-    check_new_password(&form.password, email).map_err(form_message)?;
-    Ok(SecretValue::from_presented(form.password.clone()))
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    csrf_token: String,
+    password: String,
+    confirm: String,
 }
 
-async fn show_invitation(
+async fn show(
+    flow: Flow,
     State(state): State<AppState>,
     session: Session,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let link = match usable_link(&state, "invitation", &token).await? {
+    let link = match usable_link(&state, flow, &token).await? {
         Ok(link) => link,
         Err(page) => return Ok(page),
     };
-    let page = ChoosePasswordPage {
-        csrf_token: session::csrf_token(&session).await?,
-        title: "Welcome to frontdesk",
-        intro: format!(
-            "You were invited as {}. Choose a password to finish.",
-            link.display_name
-        ),
-        email: link.email,
-        action: format!("/invitations/{token}"),
-        error: None,
-    };
+    let page = flow.page(link, &token, session::csrf_token(&session).await?, None);
     Ok(render(&page)?.into_response())
 }
 
-async fn accept_invitation(
+async fn submit(
+    flow: Flow,
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
@@ -135,139 +172,92 @@ async fn accept_invitation(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     session::verify_csrf(&session, &form.csrf_token).await?;
-    let link = match usable_link(&state, "invitation", &token).await? {
+    let link = match usable_link(&state, flow, &token).await? {
         Ok(link) => link,
         Err(page) => return Ok(page),
     };
-    let password = match chosen_password(&form, &link.email) {
-        Ok(p) => p,
-        Err(error) => {
-            let page = ChoosePasswordPage {
-                csrf_token: session::csrf_token(&session).await?,
-                title: "Welcome to frontdesk",
-                intro: format!(
-                    "You were invited as {}. Choose a password to finish.",
-                    link.display_name
-                ),
-                email: link.email,
-                action: format!("/invitations/{token}"),
-                error: Some(error),
-            };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-        }
+    let problem = if form.password != form.confirm {
+        Some("The two passwords differ")
+    } else {
+        check_new_password(&form.password, &link.email)
+            .err()
+            .map(form_message)
     };
-    let hash = PasswordHasher.hash_async(password).await?;
-    let email = link.email.clone();
+    if let Some(error) = problem {
+        let page = flow.page(
+            link,
+            &token,
+            session::csrf_token(&session).await?,
+            Some(error),
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let hash = PasswordHasher
+        .hash_async(SecretValue::from_presented(form.password))
+        .await?;
     let source = addr.map(|a| a.to_string());
+    let user_id = match flow {
+        Flow::Invitation => accept(&state, &link, &hash, source).await?,
+        Flow::PasswordReset => reset(&state, &link, &hash, source).await?,
+    };
+    let Some(user_id) = user_id else {
+        // Used by a concurrent request a moment ago.
+        return invalid(StatusCode::GONE, "This link has already been used");
+    };
+    // A new session id; any other session of a user whose password was reset ends (fingerprint).
+    session::sign_in(&session, user_id, &hash).await?;
+    let welcome = match flow {
+        Flow::Invitation => "Welcome! Your account is ready.",
+        Flow::PasswordReset => "Your password was changed.",
+    };
+    session::set_flash(&session, welcome).await?;
+    Ok(Redirect::to("/apps/connected-apps").into_response())
+}
+
+async fn accept(
+    state: &AppState,
+    link: &UserLink,
+    hash: &SecretHash,
+    source: Option<String>,
+) -> Result<Option<i64>, AppError> {
     let accepted = state
         .store
-        .accept_invitation(&link, &hash, state.clock.now(), |user_id| AuditEntry {
+        .accept_invitation(link, hash, state.clock.now(), |user_id| AuditEntry {
             actor_id: Some(user_id),
-            actor_email: Some(&email),
+            actor_email: Some(&link.email),
             source_addr: source,
             action: "user.invitation_accepted",
             client_id: None,
             details: json!({ "is_admin": link.is_admin }),
         })
         .await;
-    let user_id = match accepted {
-        Ok(Some(id)) => id,
-        // Used by a concurrent request a moment ago.
-        Ok(None) => {
-            return Ok((
-                StatusCode::GONE,
-                render(&InvalidLinkPage {
-                    title: "This link has already been used",
-                })?,
-            )
-                .into_response());
-        }
-        Err(StoreError::Duplicate) => {
-            return Err(AppError::Rejected {
-                status: StatusCode::CONFLICT,
-                message: "A user with this email already exists. Sign in instead.".into(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    session::sign_in(&session, user_id, &hash).await?;
-    session::set_flash(&session, "Welcome! Your account is ready.").await?;
-    Ok(Redirect::to("/apps/connected-apps").into_response())
-}
-
-async fn show_reset(
-    State(state): State<AppState>,
-    session: Session,
-    Path(token): Path<String>,
-) -> Result<Response, AppError> {
-    let link = match usable_link(&state, "password_reset", &token).await? {
-        Ok(link) => link,
-        Err(page) => return Ok(page),
-    };
-    let page = ChoosePasswordPage {
-        csrf_token: session::csrf_token(&session).await?,
-        title: "Choose a new password",
-        intro: "Choose a new password for your account.".into(),
-        email: link.email,
-        action: format!("/password-reset/{token}"),
-        error: None,
-    };
-    Ok(render(&page)?.into_response())
+    match accepted {
+        Ok(id) => Ok(id),
+        Err(StoreError::Duplicate) => Err(AppError::Rejected {
+            status: StatusCode::CONFLICT,
+            message: "A user with this email already exists. Sign in instead.".into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn reset(
-    State(state): State<AppState>,
-    session: Session,
-    ClientAddr(addr): ClientAddr,
-    Path(token): Path<String>,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response, AppError> {
-    session::verify_csrf(&session, &form.csrf_token).await?;
-    let link = match usable_link(&state, "password_reset", &token).await? {
-        Ok(link) => link,
-        Err(page) => return Ok(page),
-    };
-    let password = match chosen_password(&form, &link.email) {
-        Ok(p) => p,
-        Err(error) => {
-            let page = ChoosePasswordPage {
-                csrf_token: session::csrf_token(&session).await?,
-                title: "Choose a new password",
-                intro: "Choose a new password for your account.".into(),
-                email: link.email,
-                action: format!("/password-reset/{token}"),
-                error: Some(error),
-            };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-        }
-    };
-    let hash = PasswordHasher.hash_async(password).await?;
+    state: &AppState,
+    link: &UserLink,
+    hash: &SecretHash,
+    source: Option<String>,
+) -> Result<Option<i64>, AppError> {
     let entry = AuditEntry {
         actor_id: link.user_id,
         actor_email: Some(&link.email),
-        source_addr: addr.map(|a| a.to_string()),
+        source_addr: source,
         action: "user.password_reset",
         client_id: None,
         details: json!({}),
     };
-    if !state
+    let done = state
         .store
-        .reset_password(&link, &hash, state.clock.now(), entry)
-        .await?
-    {
-        return Ok((
-            StatusCode::GONE,
-            render(&InvalidLinkPage {
-                title: "This link has already been used",
-            })?,
-        )
-            .into_response());
-    }
-    let Some(user_id) = link.user_id else {
-        return Err(AppError::NotFound);
-    };
-    // Every other session of this user ends (their fingerprint no longer matches); this one starts anew.
-    session::sign_in(&session, user_id, &hash).await?;
-    session::set_flash(&session, "Your password was changed.").await?;
-    Ok(Redirect::to("/apps/connected-apps").into_response())
+        .reset_password(link, hash, state.clock.now(), entry)
+        .await?;
+    Ok(if done { link.user_id } else { None })
 }

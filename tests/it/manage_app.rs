@@ -489,6 +489,11 @@ async fn the_create_link_recreates_the_apps_settings() {
 
 /// Seeds `n` apps straight into the store (one shared hash: seeding speed, not security, matters here).
 pub async fn seed_apps(app: &TestApp, n: usize, prefix: &str) {
+    seed_into(&app.store, n, prefix).await;
+}
+
+/// `seed_apps` on a bare store (for a task that runs beside the test).
+pub async fn seed_into(store: &frontdesk::store::Store, n: usize, prefix: &str) {
     let account = AccountCode::parse("DEMO").unwrap();
     let hash = PasswordHasher.hash(&SecretValue::generate()).unwrap();
     let scopes = vec!["setup.read".to_owned()];
@@ -497,7 +502,7 @@ pub async fn seed_apps(app: &TestApp, n: usize, prefix: &str) {
         let client_id = ClientId::custom_app(&account, &code);
         let name = format!("{prefix} app {i:05}");
         let lookup = format!("{i:08}");
-        app.store
+        store
             .create_app(
                 NewApp {
                     account: &account,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use crate::helpers::*;
-use crate::manage_app::seed_apps;
+use crate::manage_app::{seed_apps, seed_into};
 
 #[tokio::test]
 async fn healthz_answers_and_readyz_follows_the_database() {
@@ -96,11 +96,8 @@ async fn a_backup_taken_while_writes_go_on_holds_every_committed_app() {
     let app = TestApp::spawn().await;
     seed_apps(&app, 20, "BEFORE").await;
     let writer = {
-        let state = app.state.clone();
-        tokio::spawn(async move {
-            let app = TestAppHandle(state);
-            app.seed(150).await;
-        })
+        let store = app.store.clone();
+        tokio::spawn(async move { seed_into(&store, 150, "DURING").await })
     };
     // Let the writer get going, then back up in the middle of it.
     while app.count("apps").await < 60 {
@@ -137,54 +134,6 @@ async fn a_backup_taken_while_writes_go_on_holds_every_committed_app() {
         .await
         .unwrap();
     assert_eq!(users, 2);
-}
-
-/// Seeds apps through the store from a spawned task.
-struct TestAppHandle(frontdesk::state::AppState);
-
-impl TestAppHandle {
-    async fn seed(&self, n: usize) {
-        use frontdesk::domain::{
-            AccountCode, ClientCode, ClientId, PasswordHasher, PiiMode, SecretValue,
-        };
-        use frontdesk::store::{AuditEntry, NewApp, NewSecret};
-        let account = AccountCode::parse("DEMO").unwrap();
-        let hash = PasswordHasher.hash(&SecretValue::generate()).unwrap();
-        let scopes = vec!["setup.read".to_owned()];
-        for i in 0..n {
-            let code = ClientCode::parse(&format!("DURING{i:05}")).unwrap();
-            let client_id = ClientId::custom_app(&account, &code);
-            let lookup = format!("d{i:07}");
-            self.0
-                .store
-                .create_app(
-                    NewApp {
-                        account: &account,
-                        client_code: &code,
-                        client_id: &client_id,
-                        client_name: "During the backup",
-                        pii_mode: PiiMode::DontRetrieve,
-                        scopes: &scopes,
-                        secret: NewSecret {
-                            description: "seed",
-                            lookup_id: &lookup,
-                            hash: &hash,
-                        },
-                        created_by: 1,
-                    },
-                    AuditEntry {
-                        actor_id: None,
-                        actor_email: None,
-                        source_addr: None,
-                        action: "app.created",
-                        client_id: Some(client_id.as_str()),
-                        details: serde_json::json!({}),
-                    },
-                )
-                .await
-                .unwrap();
-        }
-    }
 }
 
 /// The real binary, serving a fresh database with JSON logs on stderr.
