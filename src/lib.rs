@@ -203,7 +203,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// How long requests in flight may take to finish after SIGTERM.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(4);
+/// (Container runtimes commonly allow 10 s before SIGKILL; we stay well inside 5.)
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -100,7 +100,9 @@ fn main() -> ExitCode {
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .init(),
+        // Colours only for a terminal: a container's log driver would store the escape codes.
         Ok("text") | Ok("") | Err(_) => tracing_subscriber::fmt()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .init(),

@@ -62,7 +62,17 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}"))?;
+            .map_err(|e| {
+                // SQLITE_CANTOPEN: almost always a missing or read-only directory.
+                let hint = match e.as_database_error().and_then(|d| d.code()) {
+                    Some(code) if code == "14" => {
+                        " (check that the directory exists and that this user may write to it; in the \
+                         container the user is 65532)"
+                    }
+                    _ => "",
+                };
+                anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}{hint}")
+            })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
