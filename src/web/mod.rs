@@ -93,6 +93,51 @@ pub fn router(config: &Config, sessions: SqliteStore) -> Router<AppState> {
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(same_origin_posts))
+}
+
+/// Defence in depth beside the CSRF token: a browser names the page a form was posted from in `Origin`,
+/// and a form posted from another site is refused whatever it carries. Requests without `Origin` (older
+/// browsers, scripts) still need the token.
+async fn same_origin_posts(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if !safe && !same_origin(request.headers()) {
+        tracing::warn!("refused a cross-site form post");
+        return AppError::Csrf.into_response();
+    }
+    next.run(request).await
+}
+
+/// True unless the request says it comes from another origin than the host it was sent to.
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin = origin.to_str().ok().and_then(|o| url::Url::parse(o).ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => {
+            let authority = match (origin.host_str(), origin.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_owned(),
+                _ => return false,
+            };
+            authority.eq_ignore_ascii_case(host)
+        }
+        _ => false,
+    }
 }
 
 /// What every response gets, from either front door: security headers and the body limit.
@@ -157,4 +202,55 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn posts_from_the_same_origin_or_without_one_pass() {
+        assert!(super::same_origin(&headers(&[("host", "127.0.0.1:8080")])));
+        assert!(super::same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080")
+        ])));
+        assert!(super::same_origin(&headers(&[
+            ("host", "id.example.com"),
+            ("origin", "https://id.example.com")
+        ])));
+        assert!(super::same_origin(&headers(&[
+            ("host", "localhost:8080"),
+            ("origin", "http://localhost:8080"),
+            ("sec-fetch-site", "same-origin")
+        ])));
+    }
+
+    #[test]
+    fn posts_from_another_site_are_refused() {
+        assert!(!super::same_origin(&headers(&[
+            ("host", "id.example.com"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!super::same_origin(&headers(&[
+            ("host", "id.example.com:8080"),
+            ("origin", "http://id.example.com:9090")
+        ])));
+        assert!(!super::same_origin(&headers(&[
+            ("host", "id.example.com"),
+            ("origin", "null")
+        ])));
+        assert!(!super::same_origin(&headers(&[
+            ("host", "id.example.com"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+    }
 }

@@ -150,3 +150,79 @@ async fn html_typed_into_fields_is_shown_escaped() {
         body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || body.contains("&#60;script&#62;")
     );
 }
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused_even_with_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let token = admin.csrf("/apps/connected-apps/create").await;
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend(app_form("CROSS_SITE"));
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let r = admin
+            .client
+            .post(admin.url("/apps/connected-apps/create"))
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{header}");
+    }
+    assert_eq!(app.app_tables().await, (0, 0, 0, 0));
+    // The same form from our own origin goes through.
+    let r = admin
+        .client
+        .post(admin.url("/apps/connected-apps/create"))
+        .header("origin", app.base.as_str())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_session_id_is_worthless_after_sign_out() {
+    let app = TestApp::spawn().await;
+    let person = app.person();
+    let token = person.csrf("/login").await;
+    let r = person
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", ""),
+            ],
+        )
+        .await;
+    let cookie = crate::login::session_cookie(&r).unwrap();
+    let token = person.csrf("/apps/connected-apps").await;
+    person.post("/logout", &[("csrf_token", &token)]).await;
+
+    // Someone who copied the cookie before sign-out tries it now.
+    let thief = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = thief
+        .get(format!("{}/apps/connected-apps", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // And a cookie made up or taken from another frontdesk is just as useless.
+    let r = thief
+        .get(format!("{}/apps/connected-apps", app.base))
+        .header("cookie", "frontdesk_session=AAAAAAAAAAAAAAAAAAAAAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
