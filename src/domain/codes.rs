@@ -123,3 +123,59 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// What parses is stored upper-case and parses again to itself.
+        #[test]
+        fn client_codes_round_trip(raw in "[A-Za-z0-9_]{1,32}") {
+            let code = ClientCode::parse(&raw).unwrap();
+            prop_assert_eq!(code.as_str(), raw.to_ascii_uppercase());
+            prop_assert_eq!(ClientCode::parse(code.as_str()).unwrap(), code);
+        }
+
+        /// Anything with a character outside [A-Za-z0-9_] (after trimming) is refused with a message.
+        #[test]
+        fn client_codes_refuse_foreign_characters(
+            prefix in "[A-Za-z0-9_]{0,10}",
+            bad in "[^A-Za-z0-9_\\s]",
+            suffix in "[A-Za-z0-9_]{0,10}",
+        ) {
+            let raw = format!("{prefix}{bad}{suffix}");
+            prop_assert!(ClientCode::parse(&raw).is_err());
+        }
+
+        #[test]
+        fn client_codes_refuse_more_than_32_characters(raw in "[A-Z0-9_]{33,64}") {
+            prop_assert_eq!(ClientCode::parse(&raw), Err("Use at most 32 characters"));
+        }
+
+        /// The client ID is always ACCOUNT-SP-CODE and carries both parts unchanged.
+        #[test]
+        fn client_ids_are_account_sp_code(account in "[A-Z0-9]{2,10}", code in "[A-Z0-9_]{1,32}") {
+            let a = AccountCode::parse(&account).unwrap();
+            let c = ClientCode::parse(&code).unwrap();
+            let id = ClientId::custom_app(&a, &c);
+            prop_assert_eq!(id.as_str(), format!("{account}-SP-{code}"));
+        }
+
+        #[test]
+        fn account_codes_refuse_lower_case(raw in "[a-z][a-z0-9]{1,9}") {
+            prop_assert!(AccountCode::parse(&raw).is_err());
+        }
+
+        /// No input makes the parsers panic.
+        #[test]
+        fn parsers_never_panic(raw in "\\PC*") {
+            let _ = ClientCode::parse(&raw);
+            let _ = AccountCode::parse(&raw);
+            let _ = crate::domain::PiiMode::parse(&raw);
+            let _ = crate::domain::parse_email(&raw);
+        }
+    }
+}

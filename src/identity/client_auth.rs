@@ -352,3 +352,42 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn form_encode(s: &str) -> String {
+        form_urlencoded::byte_serialize(s.as_bytes()).collect()
+    }
+
+    proptest! {
+        /// Whatever id and secret a client has, Basic with RFC 6749 §2.3.1 encoding gives them back.
+        #[test]
+        fn basic_credentials_round_trip(id in "\\PC{1,40}", secret in "\\PC{1,60}") {
+            let encoded = STANDARD.encode(format!("{}:{}", form_encode(&id), form_encode(&secret)));
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
+            h.insert(header::AUTHORIZATION, format!("Basic {encoded}").parse().unwrap());
+            let params = Params::from_form(&h, b"grant_type=client_credentials").unwrap();
+            let c = credentials(&h, &params).ok().unwrap();
+            prop_assert_eq!(c.client_id, id);
+            prop_assert_eq!(c.secret.expose(), secret.as_str());
+        }
+
+        /// Arbitrary Authorization values and bodies never panic: each is credentials or an OAuth error.
+        #[test]
+        fn arbitrary_input_never_panics(auth in "[ -~]{0,80}", body in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
+            if let Ok(v) = auth.parse() {
+                h.insert(header::AUTHORIZATION, v);
+            }
+            if let Ok(params) = Params::from_form(&h, &body) {
+                let _ = credentials(&h, &params);
+            }
+        }
+    }
+}
