@@ -192,6 +192,19 @@ impl Person {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
     }
 
+    /// Posts `fields` to `action` with the CSRF token of the form on `page`, as a browser would.
+    pub async fn post_with_token(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let token = self.csrf(page).await;
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        self.post(action, &form).await
+    }
+
     /// Posts the New custom app form with a fresh CSRF token, plus `fields`.
     pub async fn create_app(&self, fields: &[(&str, &str)]) -> Response {
         let token = self.csrf("/apps/connected-apps/create").await;

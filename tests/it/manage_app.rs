@@ -15,19 +15,6 @@ fn app_url(id: &str) -> String {
     format!("/apps/connected-apps/{id}")
 }
 
-/// Posts a form with the person's CSRF token (taken from `page`).
-async fn post_with_token(
-    p: &Person,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let token = p.csrf(page).await;
-    let mut form = vec![("csrf_token", token.as_str())];
-    form.extend_from_slice(fields);
-    p.post(action, &form).await
-}
-
 async fn token_status(app: &TestApp, id: &str, secret: &str) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
         .post(format!("{}/connect/token", app.base))
@@ -56,7 +43,9 @@ async fn active(app: &TestApp, caller: (&str, &str), token: &str) -> bool {
 /// Adds a secret through the dashboard; returns the new secret.
 async fn add_secret(admin: &Person, id: &str, description: &str) -> String {
     let url = format!("{}/secrets/new", app_url(id));
-    let r = post_with_token(admin, &url, &url, &[("secret_description", description)]).await;
+    let r = admin
+        .post_with_token(&url, &url, &[("secret_description", description)])
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
     let page = html(r).await;
@@ -90,7 +79,7 @@ async fn delete_secret(admin: &Person, href: &str, confirm_last: bool) -> reqwes
     } else {
         vec![]
     };
-    post_with_token(admin, href, href, &fields).await
+    admin.post_with_token(href, href, &fields).await
 }
 
 #[tokio::test]
@@ -181,19 +170,19 @@ async fn an_edit_changes_name_mode_and_scopes_and_is_audited_with_before_and_aft
         "client code cannot change"
     );
 
-    let r = post_with_token(
-        &admin,
-        &edit,
-        &edit,
-        &[
-            ("client_name", "Renamed app"),
-            ("pii_mode", "DontRetrieve"),
-            ("scopes", "setup.read"),
-            ("scopes", "folios.read"),
-            ("client_code", "HIJACK"),
-        ],
-    )
-    .await;
+    let r = admin
+        .post_with_token(
+            &edit,
+            &edit,
+            &[
+                ("client_name", "Renamed app"),
+                ("pii_mode", "DontRetrieve"),
+                ("scopes", "setup.read"),
+                ("scopes", "folios.read"),
+                ("client_code", "HIJACK"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], app_url(&id));
 
@@ -250,13 +239,13 @@ async fn an_invalid_edit_is_refused_with_422_and_changes_nothing() {
     let (id, _) = app.register_app("STABLE", &["setup.read"]).await;
     let admin = app.admin().await;
     let edit = format!("{}/edit", app_url(&id));
-    let r = post_with_token(
-        &admin,
-        &edit,
-        &edit,
-        &[("client_name", " "), ("pii_mode", "Retrieve")],
-    )
-    .await;
+    let r = admin
+        .post_with_token(
+            &edit,
+            &edit,
+            &[("client_name", " "), ("pii_mode", "Retrieve")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = html(r).await;
     assert_eq!(
@@ -341,7 +330,9 @@ async fn the_eleventh_secret_is_refused() {
         add_secret(&admin, &id, &format!("Secret {i}")).await;
     }
     let url = format!("{}/secrets/new", app_url(&id));
-    let r = post_with_token(&admin, &url, &url, &[("secret_description", "Eleventh")]).await;
+    let r = admin
+        .post_with_token(&url, &url, &[("secret_description", "Eleventh")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = html(r).await;
     assert!(
@@ -411,7 +402,7 @@ async fn deleting_an_app_takes_its_secrets_and_tokens_but_leaves_its_audit_trail
     assert!(text(&confirm, "h1").unwrap().contains("Voice assistant"));
     assert!(text(&confirm, "main").unwrap().contains(&id));
 
-    let r = post_with_token(&admin, &menu_link, &menu_link, &[]).await;
+    let r = admin.post_with_token(&menu_link, &menu_link, &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/apps/connected-apps");
     let list = admin.page("/apps/connected-apps").await;
@@ -585,17 +576,17 @@ async fn the_list_searches_sorts_and_pages_with_its_state_in_the_url() {
         assert_eq!(names(&page), ["Ärztekammer Zürich"], "{q}");
     }
     let edit = "/apps/connected-apps/DEMO-SP-AERZTE/edit";
-    let r = post_with_token(
-        &admin,
-        edit,
-        edit,
-        &[
-            ("client_name", "Öffentliche Klinik"),
-            ("pii_mode", "Retrieve"),
-            ("scopes", "setup.read"),
-        ],
-    )
-    .await;
+    let r = admin
+        .post_with_token(
+            edit,
+            edit,
+            &[
+                ("client_name", "Öffentliche Klinik"),
+                ("pii_mode", "Retrieve"),
+                ("scopes", "setup.read"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = admin.page("/apps/connected-apps?q=%C3%96FFENTLICHE").await;
     assert_eq!(names(&page), ["Öffentliche Klinik"]);

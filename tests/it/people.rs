@@ -6,18 +6,6 @@ use time::Duration;
 
 use crate::helpers::*;
 
-async fn post_with_token(
-    p: &Person,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let token = p.csrf(page).await;
-    let mut form = vec![("csrf_token", token.as_str())];
-    form.extend_from_slice(fields);
-    p.post(action, &form).await
-}
-
 async fn user_id(app: &TestApp, email: &str) -> i64 {
     app.store.user_by_email(email).await.unwrap().unwrap().id
 }
@@ -28,7 +16,9 @@ async fn invite(app: &TestApp, admin: &Person, email: &str, as_admin: bool) -> S
     if as_admin {
         fields.push(("is_admin", "yes"));
     }
-    let r = post_with_token(admin, "/users/invite", "/users/invite", &fields).await;
+    let r = admin
+        .post_with_token("/users/invite", "/users/invite", &fields)
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
     let page = html(r).await;
@@ -46,13 +36,8 @@ async fn choose_password(
     password: &str,
     confirm: &str,
 ) -> reqwest::Response {
-    post_with_token(
-        p,
-        path,
-        path,
-        &[("password", password), ("confirm", confirm)],
-    )
-    .await
+    p.post_with_token(path, path, &[("password", password), ("confirm", confirm)])
+        .await
 }
 
 #[tokio::test]
@@ -238,40 +223,36 @@ async fn a_member_promoted_to_admin_can_register_an_app_on_the_next_request() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let member = app.member().await;
-    let early = post_with_token(
-        &member,
-        "/apps/connected-apps",
-        "/apps/connected-apps/create",
-        &app_form("TOO_EARLY"),
-    )
-    .await;
+    let early = member
+        .post_with_token(
+            "/apps/connected-apps",
+            "/apps/connected-apps/create",
+            &app_form("TOO_EARLY"),
+        )
+        .await;
     assert_eq!(early.status(), StatusCode::FORBIDDEN);
 
     let edit = format!("/users/{}/edit", user_id(&app, MEMBER_EMAIL).await);
-    let r = post_with_token(
-        &admin,
-        &edit,
-        &edit,
-        &[
-            ("name", "Promoted"),
-            ("is_admin", "yes"),
-            ("enabled", "yes"),
-        ],
-    )
-    .await;
+    let r = admin
+        .post_with_token(
+            &edit,
+            &edit,
+            &[
+                ("name", "Promoted"),
+                ("is_admin", "yes"),
+                ("enabled", "yes"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // Same session, no new sign-in.
     let r = member.create_app(&app_form("NOW_ALLOWED")).await;
     assert_eq!(r.status(), StatusCode::OK);
 
-    let r = post_with_token(
-        &admin,
-        &edit,
-        &edit,
-        &[("name", "Demoted"), ("enabled", "yes")],
-    )
-    .await;
+    let r = admin
+        .post_with_token(&edit, &edit, &[("name", "Demoted"), ("enabled", "yes")])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         member.get("/apps/connected-apps/create").await.status(),
@@ -296,7 +277,9 @@ async fn a_disabled_users_open_session_is_refused_on_the_next_request() {
     );
 
     let edit = format!("/users/{}/edit", user_id(&app, MEMBER_EMAIL).await);
-    let r = post_with_token(&admin, &edit, &edit, &[("name", "Gone")]).await;
+    let r = admin
+        .post_with_token(&edit, &edit, &[("name", "Gone")])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let r = member.get("/apps/connected-apps").await;
@@ -328,7 +311,7 @@ async fn the_last_enabled_admin_cannot_demote_disable_or_delete_themselves() {
         vec![("name", "Me"), ("enabled", "yes")],
         vec![("name", "Me"), ("is_admin", "yes")],
     ] {
-        let r = post_with_token(&admin, &edit, &edit, &fields).await;
+        let r = admin.post_with_token(&edit, &edit, &fields).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             text(&html(r).await, "[role=alert]")
@@ -337,7 +320,7 @@ async fn the_last_enabled_admin_cannot_demote_disable_or_delete_themselves() {
         );
     }
     let delete = format!("/users/{me}/delete");
-    let r = post_with_token(&admin, &delete, &delete, &[]).await;
+    let r = admin.post_with_token(&delete, &delete, &[]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let user = app.store.user_by_id(me).await.unwrap().unwrap();
     assert!(user.is_admin && user.enabled);
@@ -346,7 +329,9 @@ async fn the_last_enabled_admin_cannot_demote_disable_or_delete_themselves() {
     // With a second admin, the first may step down.
     app.add_user("deputy@example.com", "deputy password 1", true)
         .await;
-    let r = post_with_token(&admin, &edit, &edit, &[("name", "Me"), ("enabled", "yes")]).await;
+    let r = admin
+        .post_with_token(&edit, &edit, &[("name", "Me"), ("enabled", "yes")])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(admin.get("/users").await.status(), StatusCode::FORBIDDEN);
 }
@@ -357,34 +342,34 @@ async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions() 
     let here = app.member().await;
     let elsewhere = app.member().await;
 
-    let r = post_with_token(
-        &here,
-        "/profile",
-        "/profile/password",
-        &[
-            ("current_password", "not it"),
-            ("new_password", "a brand new secret"),
-            ("confirm", "a brand new secret"),
-        ],
-    )
-    .await;
+    let r = here
+        .post_with_token(
+            "/profile",
+            "/profile/password",
+            &[
+                ("current_password", "not it"),
+                ("new_password", "a brand new secret"),
+                ("confirm", "a brand new secret"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         text(&html(r).await, "#current_password-error").as_deref(),
         Some("The current password is not right")
     );
 
-    let r = post_with_token(
-        &here,
-        "/profile",
-        "/profile/password",
-        &[
-            ("current_password", MEMBER_PASSWORD),
-            ("new_password", "a brand new secret"),
-            ("confirm", "a brand new secret"),
-        ],
-    )
-    .await;
+    let r = here
+        .post_with_token(
+            "/profile",
+            "/profile/password",
+            &[
+                ("current_password", MEMBER_PASSWORD),
+                ("new_password", "a brand new secret"),
+                ("confirm", "a brand new secret"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         here.get("/apps/connected-apps").await.status(),
@@ -415,7 +400,7 @@ async fn an_admin_reset_link_sets_a_new_password_once() {
     let member_session = app.member().await;
     let edit = format!("/users/{}/edit", user_id(&app, MEMBER_EMAIL).await);
     let reset = format!("/users/{}/reset-link", user_id(&app, MEMBER_EMAIL).await);
-    let r = post_with_token(&admin, &edit, &reset, &[]).await;
+    let r = admin.post_with_token(&edit, &reset, &[]).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
     let link = input_value(&html(r).await, "#single-use-link").unwrap();
