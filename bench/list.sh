@@ -37,10 +37,10 @@ SEED_HASH='$argon2id$v=19$m=19456,t=2,p=1$c2VlZHNlZWRzZWVk$c2VlZHNlZWRzZWVkc2VlZ
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 LUA="$ROOT/bench/list.lua"
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
 
 [[ $APPS =~ ^[1-9][0-9]*$ ]] && ((APPS <= 99999)) || die "APPS must be 1..99999, got '$APPS'"
 PAGES=$(((APPS + PAGE_SIZE - 1) / PAGE_SIZE))
@@ -74,13 +74,6 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-list-bench.XXXXXX")
 SERVER_PID=
 
-stop_pid() { # stop_pid PID: TERM, wait up to 5 s, then KILL.
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   [ -n "$SERVER_PID" ] && stop_pid "$SERVER_PID"
@@ -91,41 +84,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# ---------------------------------------------------------------- helpers
-# A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free).
-free_port() {
-  local port
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  die "no free port found"
-}
 
-# "10s" / "1m" / "2h" / "10" -> seconds (used to bound wrk with timeout).
-seconds() {
-  local d=$1
-  case $d in
-    *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;; *s) echo "${d%s}" ;; *) echo "$d" ;;
-  esac
-}
 
-# The value attribute of the first <input> whose attributes match PATTERN, HTML entities decoded.
-input_value() { # input_value PATTERN FILE
-  # grep -m1, not "| head -1": with pipefail, head closing the pipe early can fail the whole pipeline (SIGPIPE).
-  grep -m1 -o "<input[^>]*$1[^>]*>" "$2" | sed -n '1s/.*value="\([^"]*\)".*/\1/p' |
-    sed 's/&quot;/"/g; s/&#x27;/'"'"'/g; s/&#39;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g'
-}
 
-# wrk prints latencies as 812.00us / 1.23ms / 2.01s: convert to ms.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
-    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
-    else printf "?" }'
-}
 
 DB="$TMP/db/bench.db"
 db() { timeout 120 sqlite3 -bail -batch "$DB" "$@"; }

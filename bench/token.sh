@@ -27,11 +27,11 @@ ADMIN_PASSWORD='bench admin password 123'
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 LUA="$ROOT/bench/token.lua"
 PEER_START="$ROOT/../shared/peers/oidc-provider/start.sh"
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- tools
 # Install only what is missing, with one apt-get update at most.
@@ -62,14 +62,6 @@ SERVER_PID=
 PEER_PID=
 WRK_PID=
 
-stop_pid() { # stop_pid PID [group]: TERM, wait up to 5 s, then KILL. "group" signals the process group.
-  local pid=$1 target=$1
-  [ "${2:-}" = group ] && target=-$1
-  kill -TERM -- "$target" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "$target" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   [ -n "$WRK_PID" ] && stop_pid "$WRK_PID"
@@ -83,42 +75,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# ---------------------------------------------------------------- helpers
-# A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free).
-free_port() {
-  local port
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  die "no free port found"
-}
 
-# "10s" / "1m" / "2h" / "10" -> seconds (used to bound wrk with timeout).
-seconds() {
-  local d=$1
-  case $d in
-    *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;; *s) echo "${d%s}" ;; *) echo "$d" ;;
-  esac
-}
 
-# The value attribute of the first <input> whose attributes match PATTERN, HTML entities decoded.
-input_value() { # input_value PATTERN FILE
-  grep -o "<input[^>]*$1[^>]*>" "$2" | head -1 | sed -n 's/.*value="\([^"]*\)".*/\1/p' |
-    sed 's/&quot;/"/g; s/&#x27;/'"'"'/g; s/&#39;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g'
-}
 
 secs_to_ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
-# wrk prints latencies as 812.00us / 1.23ms / 2.01s: convert to ms.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
-    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
-    else printf "?" }'
-}
 
 # run_wrk NAME URL AUTH_B64 DURATION: drives URL with wrk; sets RPS P50 P99 ERRORS, keeps the raw output.
 run_wrk() {
