@@ -327,3 +327,96 @@ fn the_backup_command_refuses_to_overwrite() {
     );
     assert!(fresh.exists());
 }
+
+#[tokio::test]
+async fn no_secret_is_found_outside_its_one_time_page() {
+    let mut served = serve_binary(&[]).await;
+    let admin = Person {
+        base: served.base.clone(),
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    };
+    admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let mut secrets = Vec::new();
+    let mut tokens = Vec::new();
+    for code in ["HYGIENE_A", "HYGIENE_B"] {
+        let page = html(admin.create_app(&app_form(code)).await).await;
+        secrets.push((
+            format!("DEMO-SP-{code}"),
+            input_value(&page, "#client-secret").unwrap(),
+        ));
+        // Rotate: a second secret, shown once.
+        let url = format!("/apps/connected-apps/DEMO-SP-{code}/secrets/new");
+        let page = html(
+            admin
+                .post_with_token(&url, &url, &[("secret_description", "rotated")])
+                .await,
+        )
+        .await;
+        secrets.push((
+            format!("DEMO-SP-{code}"),
+            input_value(&page, "#client-secret").unwrap(),
+        ));
+    }
+    for (id, secret) in &secrets {
+        let r = reqwest::Client::new()
+            .post(format!("{}/connect/token", served.base))
+            .basic_auth(id, Some(secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+        tokens.push(
+            r.json::<serde_json::Value>().await.unwrap()["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+
+    // Every page an admin can reach afterwards.
+    let mut pages = String::new();
+    for path in [
+        "/apps/connected-apps",
+        "/apps/connected-apps/DEMO-SP-HYGIENE_A",
+        "/apps/connected-apps/DEMO-SP-HYGIENE_B",
+        "/apps/connected-apps/DEMO-SP-HYGIENE_A/edit",
+        "/apps/connected-apps/DEMO-SP-HYGIENE_A/secrets/new",
+        "/activity",
+        "/users",
+        "/profile",
+    ] {
+        pages.push_str(&admin.get(path).await.text().await.unwrap());
+    }
+    let (code, _) = terminate(&mut served.child);
+    assert_eq!(code, Some(0));
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut served.child.stderr.take().unwrap(), &mut logs).unwrap();
+
+    // The database, its WAL and shared memory, whatever is in the data directory.
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(served._dir.path()).unwrap() {
+        files.push(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let contains =
+        |hay: &[u8], needle: &str| hay.windows(needle.len()).any(|w| w == needle.as_bytes());
+    for (_, secret) in &secrets {
+        assert!(!pages.contains(secret.as_str()), "a secret on a page");
+        assert!(!logs.contains(secret.as_str()), "a secret in the logs");
+        assert!(
+            files.iter().all(|f| !contains(f, secret)),
+            "a secret in the database files"
+        );
+    }
+    for token in &tokens {
+        assert!(
+            !logs.contains(token.as_str()) && files.iter().all(|f| !contains(f, token)),
+            "a token was kept"
+        );
+    }
+    assert!(!logs.contains(ADMIN_PASSWORD));
+}
