@@ -387,19 +387,10 @@ impl Store {
         secret_id: i64,
         audit_entry: AuditEntry<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM app_secrets WHERE id = $1 AND app_id = $2")
+        let delete = sqlx::query("DELETE FROM app_secrets WHERE id = $1 AND app_id = $2")
             .bind(secret_id)
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Ok(false);
-        }
-        audit::insert(&mut tx, &audit_entry).await?;
-        tx.commit().await?;
-        Ok(true)
+            .bind(app_id);
+        Ok(audit::execute_audited(&self.pool, delete, &audit_entry).await? > 0)
     }
 
     /// Deletes the app; its scopes and secrets go with it (foreign keys cascade), its audit rows stay.
@@ -408,17 +399,7 @@ impl Store {
         app_id: i64,
         audit_entry: AuditEntry<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM apps WHERE id = $1")
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Ok(false);
-        }
-        audit::insert(&mut tx, &audit_entry).await?;
-        tx.commit().await?;
-        Ok(true)
+        let delete = sqlx::query("DELETE FROM apps WHERE id = $1").bind(app_id);
+        Ok(audit::execute_audited(&self.pool, delete, &audit_entry).await? > 0)
     }
 }

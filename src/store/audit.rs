@@ -35,6 +35,22 @@ pub(super) async fn insert(
     Ok(())
 }
 
+/// Runs one write and, if it changed any row, its audit row, in one transaction: both land or neither.
+/// Returns how many rows the write changed (0: nothing happened, nothing was recorded).
+pub(super) async fn execute_audited<'q>(
+    pool: &sqlx::SqlitePool,
+    write: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    entry: &AuditEntry<'_>,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let changed = write.execute(&mut *tx).await?.rows_affected();
+    if changed > 0 {
+        insert(&mut tx, entry).await?;
+        tx.commit().await?;
+    }
+    Ok(changed)
+}
+
 /// A recorded event, as the Activity pages show it.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {

@@ -184,14 +184,10 @@ impl Store {
         at: OffsetDateTime,
         entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+        let update = sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
             .bind(to_text(at))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        audit::insert(&mut tx, &entry).await?;
-        tx.commit().await?;
+            .bind(user_id);
+        audit::execute_audited(&self.pool, update, &entry).await?;
         Ok(())
     }
 
@@ -255,14 +251,10 @@ impl Store {
         hash: &SecretHash,
         entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        let update = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(&hash.0)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        audit::insert(&mut tx, &entry).await?;
-        tx.commit().await?;
+            .bind(user_id);
+        audit::execute_audited(&self.pool, update, &entry).await?;
         Ok(())
     }
 
