@@ -15,6 +15,7 @@ pub mod identity;
 pub mod ops;
 pub mod state;
 pub mod store;
+pub mod urlencoded;
 pub mod users;
 pub mod web;
 

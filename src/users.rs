@@ -7,7 +7,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::config::Config;
 use crate::domain::{
-    PasswordHasher, SecretValue, check_new_password, parse_email, random_token, token_hash,
+    PasswordHasher, SecretValue, check_new_password, parse_email, random_token, single_line,
+    token_hash,
 };
 use crate::store::{AuditEntry, NewUser, NewUserLink, Store, StoreError, User, UserChangeError};
 
@@ -86,11 +87,10 @@ pub async fn add_user(
         .filter(|n| !n.is_empty())
         .unwrap_or(&email)
         .to_owned();
-    if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
-        return Err(UserCommandError::Invalid(
-            "--name must have at most 100 characters and no control characters".into(),
-        ));
-    }
+    let display_name = single_line(&display_name, 100, "--name is empty", "--name is too long")
+        .map_err(|why| {
+            UserCommandError::Invalid(format!("{why} (--name: at most 100 characters)"))
+        })?;
     let secret = SecretValue::from_presented(password);
     let hash = PasswordHasher.hash_async(secret).await?;
     match store

@@ -5,10 +5,12 @@ mod codes;
 mod pii;
 mod scopes;
 mod secret;
+mod text;
 
 pub use codes::{AccountCode, ClientCode, ClientId};
 pub use pii::PiiMode;
 pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};
 pub use secret::{PasswordHasher, SecretHash, SecretValue, random_token, token_hash};
+pub use text::{HIDDEN_CHARACTERS, hides_text, single_line};
 mod people;
 pub use people::{check_new_password, parse_email};

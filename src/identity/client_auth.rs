@@ -53,11 +53,8 @@ pub struct AuthenticatedClient {
 }
 
 /// Decodes one half of a Basic credential: RFC 6749 §2.3.1 form-encodes id and secret before Basic.
-fn form_decode(part: &str) -> String {
-    form_urlencoded::parse(format!("v={part}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+fn form_decode(part: &str) -> Option<String> {
+    crate::urlencoded::decode_component(part).ok()
 }
 
 /// Finds the client's credentials: HTTP Basic (`client_secret_basic`) or the body (`client_secret_post`),
@@ -85,7 +82,9 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
             let (id, secret) = decoded
                 .split_once(':')
                 .ok_or(OAuthError::InvalidClient { basic: true })?;
-            Some((form_decode(id), form_decode(secret)))
+            let id = form_decode(id).ok_or(OAuthError::InvalidClient { basic: true })?;
+            let secret = form_decode(secret).ok_or(OAuthError::InvalidClient { basic: true })?;
+            Some((id, secret))
         }
     };
     match (basic, body_id, body_secret) {

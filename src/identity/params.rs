@@ -23,14 +23,9 @@ impl Params {
                 "the body must be application/x-www-form-urlencoded",
             ));
         }
-        if std::str::from_utf8(body).is_err() {
-            return Err(OAuthError::InvalidRequest("the body is not valid UTF-8"));
-        }
-        Ok(Self(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ))
+        crate::urlencoded::decode(body)
+            .map(Self)
+            .map_err(|_| OAuthError::InvalidRequest("the body is not valid UTF-8"))
     }
 
     /// The parameter's value; `invalid_request` when it is repeated.
@@ -84,5 +79,6 @@ mod tests {
         assert!(p.single("scope").is_err());
         assert!(Params::from_form(&HeaderMap::new(), b"a=b").is_err());
         assert!(Params::from_form(&form(), b"a=\xff").is_err());
+        assert!(Params::from_form(&form(), b"client_secret=%FF").is_err());
     }
 }

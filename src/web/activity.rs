@@ -2,13 +2,13 @@
 //! reads on a page.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::apps::Moment;
-use super::{AccountAdmin, Layout, render};
+use super::{AccountAdmin, Layout, Query, render};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRecord};

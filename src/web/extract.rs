@@ -3,9 +3,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
@@ -104,7 +105,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// `application/x-www-form-urlencoded` bodies, repeated keys allowed (`scopes=a&scopes=b`).
+/// `application/x-www-form-urlencoded` bodies, repeated keys allowed (`scopes=a&scopes=b`). Decoding is
+/// strict (see `crate::urlencoded`), and a field the form does not have, or a single field sent twice, is
+/// refused: a browser posting our own form never does either.
 pub struct Form<T>(pub T);
 
 impl<T, S> FromRequest<S> for Form<T>
@@ -115,24 +118,119 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum_extra::extract::Form::<T>::from_request(req, state).await {
-            Ok(axum_extra::extract::Form(value)) => Ok(Self(value)),
-            Err(rejection) => {
-                let status = rejection.into_response().status();
-                let message = match status {
-                    StatusCode::PAYLOAD_TOO_LARGE => {
-                        "The form sent more data than frontdesk accepts (64 KiB); nothing was changed."
-                    }
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                        "Send this form as application/x-www-form-urlencoded; nothing was changed."
-                    }
-                    _ => "The form could not be read; nothing was changed.",
-                };
-                Err(AppError::Rejected {
-                    status,
-                    message: message.to_owned(),
-                })
-            }
+        if !is_form(req.headers()) {
+            return Err(rejected(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Send this form as application/x-www-form-urlencoded; nothing was changed.".into(),
+            ));
         }
+        let body = Bytes::from_request(req, state).await.map_err(|rejection| {
+            let status = rejection.into_response().status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "The form sent more data than frontdesk accepts (64 KiB); nothing was changed."
+            } else {
+                "The form could not be read; nothing was changed."
+            };
+            rejected(status, message.into())
+        })?;
+        parse(&body, "form").map(Self)
+    }
+}
+
+/// A query string, read as strictly as `Form`; problems get the friendly 400 page, not plain text.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parse(parts.uri.query().unwrap_or("").as_bytes(), "address").map(Self)
+    }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            mime.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// `what`: "form" or "address", for the message.
+fn parse<T: DeserializeOwned>(raw: &[u8], what: &str) -> Result<T, AppError> {
+    if crate::urlencoded::decode(raw).is_err() {
+        return Err(rejected(
+            StatusCode::BAD_REQUEST,
+            format!("The {what} contained text that is not valid UTF-8; nothing was changed."),
+        ));
+    }
+    let deserializer = serde_html_form::Deserializer::from_bytes(raw);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde_html_form's words for several values given to a field that takes one.
+        let problem = if inner == "unsupported value" {
+            format!("{field} was sent more than once")
+        } else if field == "." {
+            inner
+        } else {
+            format!("{field}: {inner}")
+        };
+        rejected(
+            StatusCode::BAD_REQUEST,
+            format!("The {what} could not be read ({problem}); nothing was changed."),
+        )
+    })
+}
+
+fn rejected(status: StatusCode, message: String) -> AppError {
+    AppError::Rejected { status, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Deserialize, Default, Debug)]
+    #[serde(default, deny_unknown_fields)]
+    struct Sample {
+        name: String,
+        scopes: Vec<String>,
+    }
+
+    fn message(e: AppError) -> String {
+        match e {
+            AppError::Rejected { message, .. } => message,
+            _ => panic!("not a rejection"),
+        }
+    }
+
+    #[test]
+    fn reads_repeated_keys_into_lists() {
+        let s: Sample = parse(b"name=a+b&scopes=x&scopes=y", "form").unwrap();
+        assert_eq!(s.name, "a b");
+        assert_eq!(s.scopes, ["x", "y"]);
+    }
+
+    #[test]
+    fn refuses_unknown_and_repeated_fields_and_bad_utf8_with_a_message() {
+        let e = message(parse::<Sample>(b"name=a&is_admin=on", "form").unwrap_err());
+        assert!(e.contains("unknown field `is_admin`"), "{e}");
+        let e = message(parse::<Sample>(b"name=a&name=b", "form").unwrap_err());
+        assert!(e.contains("(name was sent more than once)"), "{e}");
+        let e = message(parse::<Sample>(b"name=%FF", "address").unwrap_err());
+        assert!(
+            e.contains("address contained text that is not valid UTF-8"),
+            "{e}"
+        );
     }
 }

@@ -142,7 +142,7 @@ pub(super) fn form_message(why: &'static str) -> &'static str {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct PasswordForm {
     csrf_token: String,
     password: String,

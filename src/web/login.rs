@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::throttle::Verdict;
-use super::{ClientAddr, Form, render, session};
+use super::{ClientAddr, Form, Query, render, session};
 use crate::domain::{PasswordHasher, SecretValue};
 use crate::error::AppError;
 use crate::error::error_page;
@@ -69,7 +69,7 @@ async fn show(session: Session, Query(q): Query<NextQuery>) -> Result<Response, 
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct LoginForm {
     csrf_token: String,
     email: String,
@@ -162,7 +162,7 @@ fn too_many_attempts(seconds: u64) -> Response {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct LogoutForm {
     csrf_token: String,
 }

@@ -1,7 +1,7 @@
 //! The dashboard front door: HTML for people, cookie sessions, CSRF-checked forms.
 
 mod activity;
-mod apps;
+pub mod apps;
 mod extract;
 mod login;
 pub use login::warm_up;
@@ -24,7 +24,7 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-pub use extract::{AccountAdmin, ClientAddr, CurrentUser, Form};
+pub use extract::{AccountAdmin, ClientAddr, CurrentUser, Form, Query};
 pub use throttle::SignInThrottle;
 
 use crate::config::Config;

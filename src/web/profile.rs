@@ -40,12 +40,15 @@ async fn show(me: CurrentUser) -> Result<Response, AppError> {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct PasswordChange {
     csrf_token: String,
     current_password: String,
     new_password: String,
     confirm: String,
+    /// The hidden field that tells password managers whose password this is; not read.
+    #[allow(dead_code)]
+    username: String,
 }
 
 async fn change_password(

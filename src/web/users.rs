@@ -109,7 +109,7 @@ async fn invite_form(AccountAdmin(me): AccountAdmin) -> Result<Html<String>, App
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct InviteForm {
     csrf_token: String,
     email: String,
@@ -117,18 +117,9 @@ struct InviteForm {
     is_admin: String,
 }
 
-/// A display name: trimmed, 1 to 100 characters, no control characters.
+/// A display name: trimmed, 1 to 100 characters, nothing hidden (see `domain::single_line`).
 fn parse_name(raw: &str) -> Result<String, &'static str> {
-    let name = raw.trim();
-    if name.is_empty() {
-        Err("Enter a name")
-    } else if name.chars().any(char::is_control) {
-        Err("Remove control characters such as line breaks or tabs")
-    } else if name.chars().count() > 100 {
-        Err("Use at most 100 characters")
-    } else {
-        Ok(name.to_owned())
-    }
+    crate::domain::single_line(raw, 100, "Enter a name", "Use at most 100 characters")
 }
 
 #[derive(Template)]
@@ -246,7 +237,7 @@ async fn edit_form(
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct EditForm {
     csrf_token: String,
     name: String,
@@ -331,7 +322,7 @@ async fn confirm_delete(
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct CsrfOnly {
     csrf_token: String,
 }

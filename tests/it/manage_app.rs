@@ -170,19 +170,26 @@ async fn an_edit_changes_name_mode_and_scopes_and_is_audited_with_before_and_aft
         "client code cannot change"
     );
 
-    let r = admin
-        .post_with_token(
-            &edit,
-            &edit,
-            &[
-                ("client_name", "Renamed app"),
-                ("pii_mode", "DontRetrieve"),
-                ("scopes", "setup.read"),
-                ("scopes", "folios.read"),
-                ("client_code", "HIJACK"),
-            ],
-        )
-        .await;
+    let fields = [
+        ("client_name", "Renamed app"),
+        ("pii_mode", "DontRetrieve"),
+        ("scopes", "setup.read"),
+        ("scopes", "folios.read"),
+    ];
+    // A field the edit form does not have is refused, not quietly dropped: nothing changes.
+    let before = app.app_tables().await;
+    let mut hijack = fields.to_vec();
+    hijack.push(("client_code", "HIJACK"));
+    let r = admin.post_with_token(&edit, &edit, &hijack).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        text(&html(r).await, "main")
+            .unwrap()
+            .contains("unknown field `client_code`")
+    );
+    assert_eq!(app.app_tables().await, before);
+
+    let r = admin.post_with_token(&edit, &edit, &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], app_url(&id));
 
@@ -764,15 +771,20 @@ async fn every_admin_action_needs_a_valid_csrf_token() {
     let edit = format!("{}/edit", app_url(&id));
     let delete = format!("{}/delete", app_url(&id));
     let new_secret = format!("{}/secrets/new", app_url(&id));
-    for path in [&edit, &delete, &new_secret, &secret_href] {
+    // Each form's own fields, so only the token decides.
+    let edit_fields = [
+        ("client_name", "Changed"),
+        ("pii_mode", "Retrieve"),
+        ("scopes", "setup.read"),
+    ];
+    for (path, fields) in [
+        (&edit, &edit_fields[..]),
+        (&delete, &[]),
+        (&new_secret, &[("secret_description", "x")]),
+        (&secret_href, &[("confirm_last", "yes")]),
+    ] {
         for token in [None, Some("forged")] {
-            let mut form: Vec<(&str, &str)> = vec![
-                ("client_name", "Changed"),
-                ("pii_mode", "Retrieve"),
-                ("scopes", "setup.read"),
-                ("secret_description", "x"),
-                ("confirm_last", "yes"),
-            ];
+            let mut form = fields.to_vec();
             if let Some(t) = token {
                 form.push(("csrf_token", t));
             }

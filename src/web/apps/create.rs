@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use crate::domain::{ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog,
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{NewApp, NewSecret, StoreError};
-use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
+use crate::web::{AccountAdmin, ClientAddr, Form, Layout, Query, render, session};
 
 #[derive(Template)]
 #[template(path = "apps/create.html")]
@@ -103,7 +103,7 @@ pub async fn show(
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CreateForm {
     csrf_token: String,
     client_code: String,

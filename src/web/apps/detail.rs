@@ -162,7 +162,7 @@ pub async fn confirm_delete(
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CsrfOnly {
     csrf_token: String,
 }

@@ -69,7 +69,7 @@ pub async fn show(
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct EditForm {
     csrf_token: String,
     client_name: String,

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::{PiiMode, ScopeCatalog};
+use crate::domain::{PiiMode, ScopeCatalog, single_line};
 use crate::error::AppError;
 use crate::web::{Layout, render};
 
@@ -92,25 +92,6 @@ pub fn scope_groups(catalog: &ScopeCatalog, checked: &BTreeSet<String>) -> Vec<S
         .collect()
 }
 
-/// A required single-line text: trimmed, not empty, no control characters, at most `max` characters.
-pub fn text_field(
-    raw: &str,
-    max: usize,
-    empty: &'static str,
-    too_long: &'static str,
-) -> Result<String, &'static str> {
-    let value = raw.trim();
-    if value.is_empty() {
-        Err(empty)
-    } else if value.chars().any(char::is_control) {
-        Err("Remove control characters such as line breaks or tabs")
-    } else if value.chars().count() > max {
-        Err(too_long)
-    } else {
-        Ok(value.to_owned())
-    }
-}
-
 /// Client name, personal-data mode and scopes: the fields creation and editing share. Each problem is
 /// written into `errors`; `None` when any was found.
 pub fn validate_details(
@@ -120,7 +101,7 @@ pub fn validate_details(
     catalog: &ScopeCatalog,
     errors: &mut FieldErrors,
 ) -> Option<(String, PiiMode, Vec<String>)> {
-    let name = text_field(
+    let name = single_line(
         client_name,
         MAX_NAME_CHARS,
         "Enter a client name",
@@ -135,7 +116,7 @@ pub fn validate_details(
 }
 
 pub fn validate_description(raw: &str, errors: &mut FieldErrors) -> Option<String> {
-    text_field(
+    single_line(
         raw,
         MAX_DESCRIPTION_CHARS,
         "Enter a secret description",

@@ -2,7 +2,7 @@
 //! "Add a new app" dialog.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
 
@@ -10,7 +10,7 @@ use super::{Moment, list_url};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{AppQuery, AppSort};
-use crate::web::{AccountAdmin, CurrentUser, Layout, render};
+use crate::web::{AccountAdmin, CurrentUser, Layout, Query, render};
 
 pub const PAGE_SIZE: i64 = 50;
 

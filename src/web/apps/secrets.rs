@@ -51,7 +51,7 @@ pub async fn show_add(
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AddSecretForm {
     csrf_token: String,
     secret_description: String,
@@ -166,7 +166,7 @@ pub async fn confirm_delete(
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DeleteSecretForm {
     csrf_token: String,
     /// Required when deleting the app's last secret.
