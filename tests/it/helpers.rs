@@ -1,9 +1,12 @@
-//! `TestApp` (a served frontdesk with its own database) and `Person` (a browser-like client with cookies).
+//! `TestApp` (a served frontdesk with its own database), `Served` (the real binary in its own process) and
+//! `Person` (a browser-like client with cookies).
 
-use std::io::Cursor;
+use std::io::{BufRead, BufReader, Cursor};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use frontdesk::config::{Config, ServeArgs};
 use frontdesk::state::AppState;
@@ -87,14 +90,7 @@ impl TestApp {
     }
 
     pub fn person(&self) -> Person {
-        Person {
-            base: self.base.clone(),
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
-        }
+        Person::at(&self.base)
     }
 
     pub async fn admin(&self) -> Person {
@@ -135,6 +131,149 @@ impl TestApp {
     }
 }
 
+/// The real binary (`frontdesk serve`) in its own process, so it can be signalled and killed for real.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+    /// Holds the database, `fd.db`.
+    pub dir: Arc<TempDir>,
+    /// How long it took to answer `/readyz` with 200.
+    pub ready_in: Duration,
+    // Its stderr is read as it comes (a full pipe would block the server) and kept here.
+    logs: Arc<Mutex<String>>,
+    log_reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Served {
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("fd.db")
+    }
+
+    /// A person with no session yet at this server.
+    pub fn person(&self) -> Person {
+        Person::at(&self.base)
+    }
+
+    /// Its log lines so far; all of them once it has exited.
+    pub fn logs(&mut self) -> String {
+        if self.child.try_wait().unwrap().is_some()
+            && let Some(reader) = self.log_reader.take()
+        {
+            reader.join().unwrap();
+        }
+        self.logs.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    // A failed test must not leave a server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The binary serving a fresh database, with `extra_env`; returns once it is ready.
+pub async fn serve_binary(extra_env: &[(&str, &str)]) -> Served {
+    serve_binary_on(Arc::new(tempfile::tempdir().unwrap()), extra_env).await
+}
+
+/// The binary serving the database in `dir` (a restart when it already holds one); returns once it is
+/// ready, and fails the test with its logs if it exits or is not ready within a generous minute.
+pub async fn serve_binary_on(dir: Arc<TempDir>, extra_env: &[(&str, &str)]) -> Served {
+    // The port is free when chosen but another process may take it before the server binds: try again.
+    for _ in 0..3 {
+        let port = free_port();
+        let started = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .arg("serve")
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("fd.db").display()),
+            )
+            .env("FRONTDESK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("FRONTDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("FRONTDESK_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("RUST_LOG", "info")
+            .envs(extra_env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let logs = Arc::new(Mutex::new(String::new()));
+        let log_reader = {
+            let stderr = child.stderr.take().unwrap();
+            let logs = logs.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    let mut logs = logs.lock().unwrap();
+                    logs.push_str(&line);
+                    logs.push('\n');
+                }
+            })
+        };
+        let mut served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir: dir.clone(),
+            ready_in: Duration::ZERO,
+            logs,
+            log_reader: Some(log_reader),
+        };
+        let deadline = started + Duration::from_secs(60);
+        loop {
+            if reqwest::get(format!("{}/readyz", served.base))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                served.ready_in = started.elapsed();
+                return served;
+            }
+            if served.child.try_wait().unwrap().is_some() {
+                let logs = served.logs();
+                assert!(logs.contains("cannot listen"), "the server exited:\n{logs}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not ready after a minute:\n{}",
+                served.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+    panic!("no free port found for the server");
+}
+
+/// Sends SIGTERM and waits (at most 10 s, then kills); returns the exit code and how long it took.
+pub fn terminate(child: &mut Child) -> (Option<i32>, Duration) {
+    let started = Instant::now();
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM);
+    }
+    let deadline = started + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), started.elapsed());
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            return (None, started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Someone using the dashboard through a browser-like client that keeps cookies and does not follow
 /// redirects (so tests see them).
 pub struct Person {
@@ -143,6 +282,18 @@ pub struct Person {
 }
 
 impl Person {
+    /// Someone with a fresh cookie jar at `base`.
+    pub fn at(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -2,6 +2,7 @@
 //! drives it over real HTTP with a cookie-keeping client.
 
 mod cli;
+mod crash;
 mod create_app;
 mod helpers;
 mod identity;

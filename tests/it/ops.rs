@@ -1,8 +1,7 @@
 //! Running it for real: health, readiness, metrics, logs, shutdown and backups.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 
@@ -136,86 +135,10 @@ async fn a_backup_taken_while_writes_go_on_holds_every_committed_app() {
     assert_eq!(users, 2);
 }
 
-/// The real binary, serving a fresh database with JSON logs on stderr.
-struct Served {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn serve_binary(extra_env: &[(&str, &str)]) -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
-        .arg("serve")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("fd.db").display()),
-        )
-        .env("FRONTDESK_LISTEN", format!("127.0.0.1:{port}"))
-        .env("FRONTDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("FRONTDESK_ADMIN_EMAIL", ADMIN_EMAIL)
-        .env("RUST_LOG", "info")
-        .envs(extra_env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    Served {
-        child,
-        base,
-        _dir: dir,
-    }
-}
-
-fn terminate(child: &mut Child) -> (Option<i32>, Duration) {
-    let started = Instant::now();
-    // SAFETY: sending a signal to our own child process.
-    unsafe {
-        libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM);
-    }
-    let deadline = started + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return (status.code(), started.elapsed());
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            return (None, started.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[tokio::test]
 async fn json_logs_carry_request_ids_and_never_a_secret() {
     let mut served = serve_binary(&[("FRONTDESK_LOG_FORMAT", "json")]).await;
-    let person = Person {
-        base: served.base.clone(),
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    };
+    let person = served.person();
     person.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let r = person.create_app(&app_form("LOGGED")).await;
     let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
@@ -238,10 +161,8 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
 
     let (code, _) = terminate(&mut served.child);
     assert_eq!(code, Some(0));
-    let lines: Vec<String> = BufReader::new(served.child.stderr.take().unwrap())
-        .lines()
-        .map(Result::unwrap)
-        .collect();
+    let logs = served.logs();
+    let lines: Vec<&str> = logs.lines().collect();
     let events: Vec<serde_json::Value> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
@@ -331,14 +252,7 @@ fn the_backup_command_refuses_to_overwrite() {
 #[tokio::test]
 async fn no_secret_is_found_outside_its_one_time_page() {
     let mut served = serve_binary(&[]).await;
-    let admin = Person {
-        base: served.base.clone(),
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    };
+    let admin = served.person();
     admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let mut secrets = Vec::new();
     let mut tokens = Vec::new();
@@ -394,12 +308,11 @@ async fn no_secret_is_found_outside_its_one_time_page() {
     }
     let (code, _) = terminate(&mut served.child);
     assert_eq!(code, Some(0));
-    let mut logs = String::new();
-    std::io::Read::read_to_string(&mut served.child.stderr.take().unwrap(), &mut logs).unwrap();
+    let logs = served.logs();
 
     // The database, its WAL and shared memory, whatever is in the data directory.
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(served._dir.path()).unwrap() {
+    for entry in std::fs::read_dir(served.dir.path()).unwrap() {
         files.push(std::fs::read(entry.unwrap().path()).unwrap());
     }
     let contains =
