@@ -10,7 +10,9 @@ pub fn parse_email(raw: &str) -> Result<String, &'static str> {
         || domain.is_empty()
         || domain.contains('@')
         || email.len() > 254
-        || email.chars().any(|c| c.is_whitespace() || c.is_control())
+        || email
+            .chars()
+            .any(|c| c.is_whitespace() || super::hides_text(c))
     {
         return Err("must be an email address such as name@example.com");
     }
@@ -20,40 +22,90 @@ pub fn parse_email(raw: &str) -> Result<String, &'static str> {
 /// Minimum password length, in characters.
 const MIN_PASSWORD_CHARS: usize = 12;
 
-fn check_password_strength(password: &str) -> Result<(), &'static str> {
+/// Why a chosen password is refused. `sentence` reads after a name ("FRONTDESK_ADMIN_PASSWORD: ..."),
+/// `field_message` sits next to a form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    HiddenCharacters,
+    IsEmail,
+    OneCharacter,
+    Common,
+}
+
+impl PasswordProblem {
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Self::TooShort => "the password must have at least 12 characters",
+            Self::TooLong => "the password must have at most 1024 characters",
+            Self::HiddenCharacters => {
+                "the password must not contain control or invisible characters (tabs, line breaks, text-direction marks)"
+            }
+            Self::IsEmail => "the password must not be your email address",
+            Self::OneCharacter => "the password must not repeat a single character",
+            Self::Common => "this password is on a list of common passwords; choose another",
+        }
+    }
+
+    pub fn field_message(self) -> &'static str {
+        match self {
+            Self::TooShort => "Use at least 12 characters",
+            Self::TooLong => "Use at most 1024 characters",
+            Self::HiddenCharacters => {
+                "Remove control or invisible characters (tabs, line breaks, text-direction marks)"
+            }
+            Self::IsEmail => "Do not use your email address as the password",
+            Self::OneCharacter => "Do not repeat a single character",
+            Self::Common => "This password is on a list of common passwords; choose another",
+        }
+    }
+}
+
+impl std::fmt::Display for PasswordProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.sentence())
+    }
+}
+
+fn check_password_strength(password: &str) -> Result<(), PasswordProblem> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err("the password must have at least 12 characters");
+        return Err(PasswordProblem::TooShort);
     }
     if n > 1024 {
-        return Err("the password must have at most 1024 characters");
+        return Err(PasswordProblem::TooLong);
+    }
+    if password.chars().any(super::hides_text) {
+        return Err(PasswordProblem::HiddenCharacters);
     }
     Ok(())
 }
 
 const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
 
-/// The rules for a password someone chooses: long enough, not their email, not a well-known password.
-pub fn check_new_password(password: &str, email: &str) -> Result<(), &'static str> {
+/// The rules for a password someone chooses: long enough, nothing hidden, not their email, not a
+/// well-known password.
+pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordProblem> {
     check_password_strength(password)?;
     let folded = password.trim().to_lowercase();
     let local_part = email.split('@').next().unwrap_or(email);
     if folded == email.to_lowercase()
         || (local_part.len() >= 4 && folded == local_part.to_lowercase())
     {
-        return Err("the password must not be your email address");
+        return Err(PasswordProblem::IsEmail);
     }
     let mut chars = folded.chars();
     let first = chars.next();
     if first.is_some() && chars.all(|c| Some(c) == first) {
-        return Err("the password must not repeat a single character");
+        return Err(PasswordProblem::OneCharacter);
     }
     let common = COMMON_PASSWORDS
         .lines()
         .filter(|l| !l.starts_with('#'))
         .any(|l| l.trim() == folded);
     if common {
-        return Err("this password is on a list of common passwords; choose another");
+        return Err(PasswordProblem::Common);
     }
     Ok(())
 }
@@ -84,6 +136,14 @@ mod tests {
         assert!(check_new_password("Password1234", "ada@example.com").is_err());
         assert!(check_new_password("aaaaaaaaaaaaaa", "ada@example.com").is_err());
         assert!(check_new_password("short", "ada@example.com").is_err());
+        assert_eq!(
+            check_new_password("correct horse\u{202E}", "ada@example.com"),
+            Err(PasswordProblem::HiddenCharacters)
+        );
+        assert_eq!(
+            check_new_password("correct\thorse", "ada@example.com"),
+            Err(PasswordProblem::HiddenCharacters)
+        );
     }
 
     #[test]

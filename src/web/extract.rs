@@ -152,6 +152,42 @@ where
     }
 }
 
+/// Path parameters; one that does not parse (`/users/abc/edit`, bytes that are not UTF-8) names no page
+/// there is, so it gets the site's 404 page rather than axum's plain-text 400.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
+/// A checkbox of our forms: they all send `yes` when ticked and nothing when not. Any other value comes
+/// from a tampered request and is refused rather than read as "not ticked".
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Checkbox(pub bool);
+
+impl<'de> serde::Deserialize<'de> for Checkbox {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "yes" => Ok(Self(true)),
+            "" => Ok(Self(false)),
+            _ => Err(serde::de::Error::custom(
+                "a checkbox is either \"yes\" or not sent",
+            )),
+        }
+    }
+}
+
 fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -205,6 +241,7 @@ mod tests {
     struct Sample {
         name: String,
         scopes: Vec<String>,
+        ticked: Checkbox,
     }
 
     fn message(e: AppError) -> String {
@@ -219,6 +256,9 @@ mod tests {
         let s: Sample = parse(b"name=a+b&scopes=x&scopes=y", "form").unwrap();
         assert_eq!(s.name, "a b");
         assert_eq!(s.scopes, ["x", "y"]);
+        assert_eq!(s.ticked, Checkbox(false));
+        let s: Sample = parse(b"ticked=yes", "form").unwrap();
+        assert_eq!(s.ticked, Checkbox(true));
     }
 
     #[test]
@@ -227,6 +267,11 @@ mod tests {
         assert!(e.contains("unknown field `is_admin`"), "{e}");
         let e = message(parse::<Sample>(b"name=a&name=b", "form").unwrap_err());
         assert!(e.contains("(name was sent more than once)"), "{e}");
+        let e = message(parse::<Sample>(b"ticked=on", "form").unwrap_err());
+        assert!(
+            e.contains("(ticked: a checkbox is either \"yes\" or not sent)"),
+            "{e}"
+        );
         let e = message(parse::<Sample>(b"name=%FF", "address").unwrap_err());
         assert!(
             e.contains("address contained text that is not valid UTF-8"),

@@ -1,8 +1,9 @@
 //! Following a single-use link: accept an invitation or reset a password, by choosing a password.
 
+use crate::web::Path;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -11,7 +12,9 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::{ClientAddr, Form, render, session};
-use crate::domain::{PasswordHasher, SecretHash, SecretValue, check_new_password, token_hash};
+use crate::domain::{
+    PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password, token_hash,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{AuditEntry, StoreError, UserLink};
@@ -128,19 +131,6 @@ async fn usable_link(
     )
 }
 
-/// The password rules' answers, phrased for a form field.
-pub(super) fn form_message(why: &'static str) -> &'static str {
-    match why {
-        "the password must have at least 12 characters" => "Use at least 12 characters",
-        "the password must not be your email address" => {
-            "Do not use your email address as the password"
-        }
-        "the password must not repeat a single character" => "Do not repeat a single character",
-        "the password must have at most 1024 characters" => "Use at most 1024 characters",
-        _ => "This password is on a list of common passwords; choose another",
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct PasswordForm {
@@ -181,7 +171,7 @@ async fn submit(
     } else {
         check_new_password(&form.password, &link.email)
             .err()
-            .map(form_message)
+            .map(PasswordProblem::field_message)
     };
     if let Some(error) = problem {
         let page = flow.page(

@@ -11,7 +11,7 @@ use tower_sessions::Session;
 
 use super::throttle::Verdict;
 use super::{ClientAddr, Form, Query, render, session};
-use crate::domain::{PasswordHasher, SecretValue};
+use crate::domain::{PasswordHasher, SecretValue, parse_email};
 use crate::error::AppError;
 use crate::error::error_page;
 use crate::state::AppState;
@@ -97,6 +97,20 @@ async fn submit(
             return Ok(too_many_attempts(seconds));
         }
         Verdict::Proceed(delay) => tokio::time::sleep(delay).await,
+    }
+    // Nothing that is not an email address can be anyone's: answered at once, counted against the
+    // address like any failure, but not recorded (the activity log is about accounts).
+    if parse_email(&email).is_err() {
+        state
+            .sign_in_throttle
+            .failed(&email, address.as_deref(), now);
+        let page = LoginPage {
+            csrf_token: session::csrf_token(&session).await?,
+            email: &email,
+            next: &form.next,
+            error: Some("Enter the email address you sign in with, such as name@example.com."),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let user = state.store.user_by_email(&email).await?;
     let password = SecretValue::from_presented(form.password);

@@ -24,7 +24,7 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-pub use extract::{AccountAdmin, ClientAddr, CurrentUser, Form, Query};
+pub use extract::{AccountAdmin, Checkbox, ClientAddr, CurrentUser, Form, Path, Query};
 pub use throttle::SignInThrottle;
 
 use crate::config::Config;

@@ -9,10 +9,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::links::form_message;
 use super::users::people_event;
 use super::{ClientAddr, CurrentUser, Form, Layout, render, session};
-use crate::domain::{PasswordHasher, SecretValue, check_new_password};
+use crate::domain::{PasswordHasher, PasswordProblem, SecretValue, check_new_password};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -67,7 +66,7 @@ async fn change_password(
     } else {
         check_new_password(&form.new_password, &me.user.email)
             .err()
-            .map(form_message)
+            .map(PasswordProblem::field_message)
     };
     if !current_ok || new_error.is_some() {
         let page = ProfilePage {

@@ -1,8 +1,9 @@
 //! The Users pages (account admins): who can sign in, invitations, edits, password-reset links.
 
+use crate::web::Path;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -10,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::apps::Moment;
-use super::{AccountAdmin, ClientAddr, CurrentUser, Form, Layout, render, session};
+use super::{AccountAdmin, Checkbox, ClientAddr, CurrentUser, Form, Layout, render, session};
 use crate::domain::{parse_email, random_token, token_hash};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -114,7 +115,7 @@ struct InviteForm {
     csrf_token: String,
     email: String,
     name: String,
-    is_admin: String,
+    is_admin: Checkbox,
 }
 
 /// A display name: trimmed, 1 to 100 characters, nothing hidden (see `domain::single_line`).
@@ -150,7 +151,7 @@ async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
     session::verify_csrf(&me.session, &form.csrf_token).await?;
-    let is_admin = form.is_admin == "yes";
+    let Checkbox(is_admin) = form.is_admin;
     let email =
         parse_email(&form.email).map_err(|_| "Enter an email address such as name@example.com");
     let name = parse_name(&form.name);
@@ -241,8 +242,8 @@ async fn edit_form(
 struct EditForm {
     csrf_token: String,
     name: String,
-    is_admin: String,
-    enabled: String,
+    is_admin: Checkbox,
+    enabled: Checkbox,
 }
 
 const LAST_ADMIN: &str =
@@ -257,7 +258,7 @@ async fn edit(
 ) -> Result<Response, AppError> {
     session::verify_csrf(&me.session, &form.csrf_token).await?;
     let user = load_user(&state, id).await?;
-    let (is_admin, enabled) = (form.is_admin == "yes", form.enabled == "yes");
+    let (Checkbox(is_admin), Checkbox(enabled)) = (form.is_admin, form.enabled);
     let refuse = |user: User, name_error, error| -> Result<Response, AppError> {
         let page = EditPage {
             layout: me.layout("users"),

@@ -136,7 +136,12 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_message() {
         );
     }
     assert_eq!(messages[0], "Incorrect email or password.");
-    assert!(messages.iter().all(|m| m == &messages[0]));
+    assert_eq!(messages[1], messages[0]);
+    // What cannot be an email address at all is said plainly (it tells nothing about any account).
+    assert_eq!(
+        messages[2],
+        "Enter the email address you sign in with, such as name@example.com."
+    );
 }
 
 #[tokio::test]
@@ -213,6 +218,20 @@ async fn the_session_id_changes_at_sign_in() {
         .await;
     let after = session_cookie(&r).expect("a new session cookie at sign-in");
     assert_ne!(before, after);
+
+    // Session fixation: whoever planted or saw the id from before sign-in holds an anonymous nothing.
+    let attacker = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let as_cookie = |c: &str| {
+        attacker
+            .get(format!("{}/apps/connected-apps", app.base))
+            .header("cookie", c.to_owned())
+            .send()
+    };
+    assert_eq!(as_cookie(&before).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(as_cookie(&after).await.unwrap().status(), StatusCode::OK);
 }
 
 pub fn session_cookie(r: &reqwest::Response) -> Option<String> {

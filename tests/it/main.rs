@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod create_app;
 mod helpers;
+mod hostile;
 mod identity;
 mod login;
 mod manage_app;

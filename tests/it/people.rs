@@ -602,7 +602,7 @@ fn fields_for(path: &str) -> Vec<(&'static str, &str)> {
     if path == "/users/invite" {
         fields.extend([("email", "x@example.com"), ("name", "X")]);
     } else if path.ends_with("/edit") {
-        fields.extend([("name", "X"), ("is_admin", "on"), ("enabled", "on")]);
+        fields.extend([("name", "X"), ("is_admin", "yes"), ("enabled", "yes")]);
     }
     fields
 }

@@ -23,7 +23,54 @@ async fn every_page_sends_the_security_headers() {
         assert!(!csp.contains("unsafe-inline"), "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert!(h.contains_key("referrer-policy"), "{path}");
+        // Clickjacking: no page may be framed, by the CSP and by the older header alike.
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_session_cookie_from_another_frontdesk_is_refused() {
+    let one = TestApp::spawn().await;
+    let other = TestApp::spawn().await;
+    let person = one.person();
+    let token = person.csrf("/login").await;
+    let r = person
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", ""),
+            ],
+        )
+        .await;
+    let cookie = crate::login::session_cookie(&r).unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |base: &str| {
+        client
+            .get(format!("{base}/apps/connected-apps"))
+            .header("cookie", &cookie)
+            .send()
+    };
+    // The cookie works where it was issued, and nowhere else, though both have the same admin.
+    assert_eq!(get(&one.base).await.unwrap().status(), StatusCode::OK);
+    let r = get(&other.base).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+    // Nor can it post there: the form is refused before anything is read.
+    let r = client
+        .post(format!("{}/apps/connected-apps/create", other.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf_token", token.as_str()), ("client_code", "X")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::SEE_OTHER);
+    assert_eq!(other.app_tables().await, (0, 0, 0, 0));
 }
 
 #[tokio::test]

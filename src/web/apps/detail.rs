@@ -1,7 +1,8 @@
 //! An app's page (facts, scopes, secrets, create link, activity) and deleting the app.
 
+use crate::web::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;

@@ -1,7 +1,8 @@
 //! Editing an app: client name, personal-data mode and scopes (client code and client ID never change).
 
+use crate::web::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

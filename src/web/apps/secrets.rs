@@ -1,7 +1,8 @@
 //! An app's secrets: add one (shown once), delete one (after a confirmation naming it).
 
+use crate::web::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use crate::domain::{PasswordHasher, SecretValue};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{AddSecretError, AppDetail, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
-use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
+use crate::web::{AccountAdmin, Checkbox, ClientAddr, Form, Layout, render, session};
 
 const TOO_MANY: &str =
     "This app already has 10 secrets, the most allowed. Delete one before adding another.";
@@ -170,7 +171,7 @@ pub async fn confirm_delete(
 pub struct DeleteSecretForm {
     csrf_token: String,
     /// Required when deleting the app's last secret.
-    confirm_last: String,
+    confirm_last: Checkbox,
 }
 
 pub async fn delete(
@@ -183,7 +184,7 @@ pub async fn delete(
     session::verify_csrf(&user.session, &form.csrf_token).await?;
     let (app, secret) = find_secret(&state, &client_id, secret_id).await?;
     let is_last = app.secrets.len() == 1;
-    if is_last && form.confirm_last != "yes" {
+    if is_last && !form.confirm_last.0 {
         let page = ConfirmDeletePage {
             layout: user.layout("connected-apps"),
             app,
