@@ -91,3 +91,37 @@ mod tests {
         assert_eq!(decode_component("a+b%20c").as_deref(), Ok("a b c"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever a browser encodes decodes to exactly what was typed, pairs and order kept.
+        #[test]
+        fn encoded_pairs_round_trip(pairs in prop::collection::vec(("\\PC{0,12}", "\\PC{0,12}"), 0..6)) {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&pairs)
+                .finish();
+            prop_assert_eq!(decode(body.as_bytes()).unwrap(), pairs);
+        }
+
+        /// On any bytes: either the same pairs as the WHATWG (lossy) parser, or a refusal exactly when
+        /// the lossy parser had to invent a U+FFFD that the input did not spell out.
+        #[test]
+        fn agrees_with_the_lossy_parser_or_refuses(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let lossy: Vec<(String, String)> = form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            match decode(&bytes) {
+                Ok(strict) => prop_assert_eq!(strict, lossy),
+                Err(NotUtf8) => {
+                    let invented = lossy.iter().any(|(k, v)| k.contains(char::REPLACEMENT_CHARACTER) || v.contains(char::REPLACEMENT_CHARACTER));
+                    prop_assert!(invented);
+                }
+            }
+        }
+    }
+}

@@ -152,3 +152,62 @@ mod tests {
         assert!(check_password_strength("twelve chars").is_ok());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// A plain address parses to its lower-case self, and that parses again unchanged.
+        #[test]
+        fn emails_round_trip_lower_cased(local in "[A-Za-z0-9._+-]{1,30}", domain in "[A-Za-z0-9-]{1,20}(\\.[A-Za-z]{2,6})?") {
+            let raw = format!(" {local}@{domain} ");
+            let email = parse_email(&raw).unwrap();
+            prop_assert_eq!(&email, &format!("{local}@{domain}").to_lowercase());
+            prop_assert_eq!(parse_email(&email), Ok(email.clone()));
+        }
+
+        /// Whatever is accepted has one @ with something on each side, no space and nothing hidden;
+        /// whatever is refused gets the same message.
+        #[test]
+        fn emails_accepted_are_well_formed_and_refusals_explain(raw in "\\PC{0,60}") {
+            match parse_email(&raw) {
+                Ok(email) => {
+                    let (local, domain) = email.split_once('@').unwrap();
+                    prop_assert!(!local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+                    prop_assert!(!email.chars().any(|c| c.is_whitespace() || crate::domain::hides_text(c)));
+                }
+                Err(why) => prop_assert_eq!(why, "must be an email address such as name@example.com"),
+            }
+        }
+
+        /// Accepted passwords are 12 to 1024 characters and hide nothing; every refusal has both
+        /// phrasings, and the form's is never the "common password" one unless that is the reason.
+        #[test]
+        fn passwords_accepted_follow_the_rules_and_refusals_explain(raw in "\\PC{0,40}") {
+            match check_new_password(&raw, "ada@example.com") {
+                Ok(()) => {
+                    let n = raw.chars().count();
+                    prop_assert!((12..=1024).contains(&n));
+                    prop_assert!(!raw.chars().any(crate::domain::hides_text));
+                }
+                Err(problem) => {
+                    prop_assert!(!problem.sentence().is_empty());
+                    prop_assert!(!problem.field_message().is_empty());
+                    if raw.chars().count() < 12 {
+                        prop_assert_eq!(problem, PasswordProblem::TooShort);
+                    }
+                }
+            }
+        }
+
+        /// A long random passphrase of ordinary characters is accepted.
+        #[test]
+        fn long_ordinary_passphrases_are_accepted(raw in "[a-z]{4,8}( [a-z]{4,8}){2,4}") {
+            prop_assume!(raw.chars().collect::<std::collections::BTreeSet<_>>().len() > 1);
+            prop_assert_eq!(check_new_password(&raw, "ada@example.com"), Ok(()));
+        }
+    }
+}

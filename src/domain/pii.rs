@@ -47,3 +47,30 @@ mod tests {
         assert_eq!(PiiMode::default(), PiiMode::DontRetrieve);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Both choices round-trip through their stored spelling, with any surrounding space.
+        #[test]
+        fn modes_round_trip(retrieve in any::<bool>(), pad in "[ \t]{0,3}") {
+            let mode = if retrieve { PiiMode::Retrieve } else { PiiMode::DontRetrieve };
+            prop_assert_eq!(PiiMode::parse(&format!("{pad}{}{pad}", mode.as_str())), Ok(mode));
+        }
+
+        /// Anything else is refused with the field's message (no default choice is guessed).
+        #[test]
+        fn other_values_are_refused_with_a_message(raw in "\\PC*") {
+            let known = ["Retrieve", "DontRetrieve", "DoNotRetrieve", "Don't retrieve"];
+            prop_assume!(!known.contains(&raw.trim()));
+            prop_assert_eq!(
+                PiiMode::parse(&raw),
+                Err("Choose whether the app may retrieve personal data")
+            );
+        }
+    }
+}

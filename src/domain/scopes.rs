@@ -168,3 +168,40 @@ mod tests {
         assert!(ScopeCatalog::from_json(json).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn catalog() -> ScopeCatalog {
+        ScopeCatalog::builtin().unwrap()
+    }
+
+    proptest! {
+        /// Any non-empty choice of known scopes, repeated and shuffled, comes back de-duplicated in
+        /// catalog order, and parses again to itself.
+        #[test]
+        fn known_scopes_round_trip_in_catalog_order(picks in prop::collection::vec(any::<prop::sample::Index>(), 1..12)) {
+            let catalog = catalog();
+            let names: Vec<&str> = catalog.names().collect();
+            let chosen: Vec<&str> = picks.iter().map(|i| names[i.index(names.len())]).collect();
+            let parsed = catalog.parse_selection(chosen.iter().copied()).unwrap();
+            let mut expected: Vec<&str> = names.iter().copied().filter(|n| chosen.contains(n)).collect();
+            expected.dedup();
+            prop_assert_eq!(&parsed, &expected);
+            prop_assert_eq!(catalog.parse_selection(parsed.iter().map(String::as_str)).unwrap(), parsed.clone());
+        }
+
+        /// One unknown name spoils the whole selection, with the field's message.
+        #[test]
+        fn an_unknown_scope_is_refused_with_a_message(unknown in "\\PC{1,30}", known in 0usize..5) {
+            let catalog = catalog();
+            prop_assume!(!catalog.contains(unknown.trim()));
+            let mut chosen: Vec<&str> = catalog.names().take(known).collect();
+            chosen.push(&unknown);
+            prop_assert_eq!(catalog.parse_selection(chosen), Err("Choose scopes from the list only"));
+        }
+    }
+}

@@ -80,3 +80,40 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// What is accepted is trimmed, short enough, hides nothing, and is accepted again unchanged.
+        #[test]
+        fn accepted_text_is_clean_and_stable(raw in "\\PC{0,120}", max in 1usize..100) {
+            if let Ok(value) = single_line(&raw, max, "empty", "long") {
+                prop_assert_eq!(value.trim(), value.as_str());
+                prop_assert!(!value.is_empty() && value.chars().count() <= max);
+                prop_assert!(!value.chars().any(hides_text));
+                prop_assert_eq!(single_line(&value, max, "empty", "long"), Ok(value.clone()));
+            }
+        }
+
+        /// One hidden character anywhere inside is enough to refuse, with the message that says so.
+        #[test]
+        fn a_hidden_character_is_refused_with_its_message(
+            before in "[a-zA-Z0-9 ]{0,20}",
+            hidden in prop::sample::select(vec!['\0', '\t', '\n', '\u{1b}', '\u{7f}', '\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}']),
+            after in "[a-zA-Z0-9]{1,20}",
+        ) {
+            let raw = format!("x{before}{hidden}{after}");
+            prop_assert_eq!(single_line(&raw, 100, "empty", "long"), Err(HIDDEN_CHARACTERS));
+        }
+
+        /// Whitespace alone is empty, whatever its kind.
+        #[test]
+        fn whitespace_alone_is_empty(raw in "[ \t\n\r\u{a0}\u{2003}\u{3000}]{0,10}") {
+            prop_assert_eq!(single_line(&raw, 10, "empty", "long"), Err("empty"));
+        }
+    }
+}
