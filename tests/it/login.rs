@@ -230,7 +230,10 @@ async fn the_session_id_changes_at_sign_in() {
             .header("cookie", c.to_owned())
             .send()
     };
-    assert_eq!(as_cookie(&before).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        as_cookie(&before).await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(as_cookie(&after).await.unwrap().status(), StatusCode::OK);
 }
 

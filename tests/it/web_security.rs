@@ -60,7 +60,12 @@ async fn a_session_cookie_from_another_frontdesk_is_refused() {
     assert_eq!(get(&one.base).await.unwrap().status(), StatusCode::OK);
     let r = get(&other.base).await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
     // Nor can it post there: the form is refused before anything is read.
     let r = client
         .post(format!("{}/apps/connected-apps/create", other.base))
