@@ -9,13 +9,32 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::NO_STORE;
-use super::client_auth::{AuthenticatedClient, credentials};
+use super::client_auth::{AuthenticatedClient, Credentials, credentials};
 use super::error::OAuthError;
 use super::jwt::{self, AccessClaims};
 use super::params::Params;
 use super::token::secret_id_of;
 use crate::state::AppState;
 use crate::web::ClientAddr;
+
+/// What an introspection or revocation request carries, read but not yet checked against the store.
+pub struct TokenRequest {
+    pub credentials: Credentials,
+    /// The `token` parameter; its absence is reported only once the caller has authenticated.
+    pub token: Option<String>,
+}
+
+/// Reads an introspection or revocation request: a form body with the caller's credentials and `token`.
+pub fn parse_token_request(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, OAuthError> {
+    let params = Params::from_form(headers, body)?;
+    let token = params.single("token")?.map(str::to_owned);
+    // token_type_hint is optional and only a hint: every token here is an access token.
+    params.single("token_type_hint")?;
+    Ok(TokenRequest {
+        credentials: credentials(headers, &params)?,
+        token,
+    })
+}
 
 /// Authenticates the calling app and returns it with the `token` parameter.
 async fn caller_and_token(
@@ -24,11 +43,10 @@ async fn caller_and_token(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(AuthenticatedClient, String), OAuthError> {
-    let params = Params::from_form(headers, body)?;
-    let token = params.single("token")?.map(str::to_owned);
-    // token_type_hint is optional and only a hint: every token here is an access token.
-    params.single("token_type_hint")?;
-    let creds = credentials(headers, &params)?;
+    let TokenRequest {
+        credentials: creds,
+        token,
+    } = parse_token_request(headers, body)?;
     let client = state
         .identity
         .authenticator

@@ -1,13 +1,13 @@
 //! The OAuth front door: JSON for programs, client authentication, no sessions. Mirrors the hosted
 //! identity server's paths (`/connect/token`, `/.well-known/openid-configuration/jwks`, ...).
 
-mod client_auth;
+pub mod client_auth;
 mod discovery;
 mod error;
-mod introspect;
+pub mod introspect;
 pub mod jwt;
 pub mod keys;
-mod params;
+pub mod params;
 mod token;
 
 use axum::Router;

@@ -59,18 +59,16 @@ pub struct CreateLink {
     pii_mode: String,
 }
 
-pub async fn show(
-    AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
-    Query(link): Query<CreateLink>,
-) -> Result<Response, AppError> {
+/// The form a create link opens: its fields filled in, scopes the catalog knows preselected, and a
+/// notice about anything in the link that could not be used as given.
+pub fn prefill(link: CreateLink, catalog: &ScopeCatalog) -> (Values, Option<String>) {
     let mut notices = Vec::new();
     let mut scopes = BTreeSet::new();
     if !link.client_scopes.trim().is_empty() {
         match serde_json::from_str::<Vec<String>>(&link.client_scopes) {
             Ok(list) => {
                 let (known, unknown): (Vec<_>, Vec<_>) =
-                    list.into_iter().partition(|s| state.catalog.contains(s));
+                    list.into_iter().partition(|s| catalog.contains(s));
                 scopes.extend(known);
                 if !unknown.is_empty() {
                     notices.push(format!(
@@ -92,13 +90,22 @@ pub async fn show(
         secret_description: link.secret,
         scopes,
     };
+    (values, (!notices.is_empty()).then(|| notices.join(" ")))
+}
+
+pub async fn show(
+    AccountAdmin(user): AccountAdmin,
+    State(state): State<AppState>,
+    Query(link): Query<CreateLink>,
+) -> Result<Response, AppError> {
+    let (values, notice) = prefill(link, &state.catalog);
     let mut page = CreatePage::new(
         user.layout("connected-apps"),
         &state,
         values,
         FieldErrors::default(),
     );
-    page.notice = (!notices.is_empty()).then(|| notices.join(" "));
+    page.notice = notice;
     Ok(render(&page)?.into_response())
 }
 
@@ -295,6 +302,44 @@ mod tests {
             errors.secret_description,
             Some("Enter a secret description")
         );
+    }
+
+    fn link(query: &str) -> CreateLink {
+        serde_html_form::from_str(query).unwrap()
+    }
+
+    #[test]
+    fn a_create_link_prefills_the_form_with_the_scopes_the_catalog_knows() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        let (values, notice) = prefill(
+            link(
+                "clientCode=my_app&clientName=My+app&secret=Prod&piiMode=Retrieve\
+                  &clientScopes=%5B%22setup.read%22%2C%22nope%22%5D",
+            ),
+            &catalog,
+        );
+        assert_eq!(values.client_code, "my_app");
+        assert_eq!(values.client_name, "My app");
+        assert_eq!(values.secret_description, "Prod");
+        assert!(values.pii_retrieve);
+        assert_eq!(
+            values.scopes.into_iter().collect::<Vec<_>>(),
+            ["setup.read"]
+        );
+        assert_eq!(
+            notice.as_deref(),
+            Some("The link asked for scopes that frontdesk does not know, left out: nope.")
+        );
+    }
+
+    #[test]
+    fn a_create_link_with_scopes_that_are_not_a_json_list_preselects_none() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        let (values, notice) = prefill(link("clientScopes=setup.read"), &catalog);
+        assert!(values.scopes.is_empty());
+        assert!(notice.unwrap().contains("not a JSON list"));
+        let (values, notice) = prefill(link(""), &catalog);
+        assert!(values.scopes.is_empty() && !values.pii_retrieve && notice.is_none());
     }
 
     #[test]

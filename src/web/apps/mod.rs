@@ -1,7 +1,7 @@
 //! Apps > Connected apps: the list, the "Add a new app" choice, the New custom app form, and each app's
 //! page with its edits, secrets and deletion.
 
-mod create;
+pub mod create;
 mod detail;
 mod edit;
 mod form;
