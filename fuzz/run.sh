@@ -32,6 +32,9 @@ else
 fi
 
 echo "== cargo fuzz build (sanitizer: $SANITIZER)"
+# Cargo caches rustc's answers, failures included and whatever RUSTC_BOOTSTRAP was: one `cargo fuzz`
+# run without this script would otherwise leave "only accepted on the nightly compiler" behind.
+rm -f target/.rustc_info.json
 cargo fuzz build --sanitizer "$SANITIZER"
 
 failed=()
