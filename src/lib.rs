@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod conn;
 pub mod domain;
 pub mod error;
 pub mod identity;
@@ -19,7 +20,6 @@ pub mod urlencoded;
 pub mod users;
 pub mod web;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -182,8 +182,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
     let server = axum::serve(
-        listener,
-        app(prepared).into_make_service_with_connect_info::<SocketAddr>(),
+        conn::IdleListener::new(listener, conn::IDLE_TIMEOUT),
+        app(prepared).into_make_service_with_connect_info::<conn::Peer>(),
     )
     .with_graceful_shutdown(async move {
         shutdown_signal().await;

@@ -96,11 +96,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // The server's own listener gives a `Peer`; a plain `TcpListener` (tests) a `SocketAddr`.
+        let ext = &parts.extensions;
         Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
+            ext.get::<ConnectInfo<crate::conn::Peer>>()
+                .map(|ConnectInfo(peer)| peer.0.ip())
+                .or_else(|| {
+                    ext.get::<ConnectInfo<SocketAddr>>()
+                        .map(|ConnectInfo(addr)| addr.ip())
+                }),
         ))
     }
 }

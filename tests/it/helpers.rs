@@ -2,7 +2,6 @@
 //! `Person` (a browser-like client with cookies).
 
 use std::io::{BufRead, BufReader, Cursor};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -43,6 +42,12 @@ impl TestApp {
 
     /// Serves the database in `dir` (a restart when it already holds one).
     pub async fn spawn_on(dir: Arc<TempDir>) -> Self {
+        Self::spawn_with_idle(dir, frontdesk::conn::IDLE_TIMEOUT).await
+    }
+
+    /// Serves the database in `dir` the way `frontdesk serve` does, connections ending after `idle`
+    /// of silence.
+    pub async fn spawn_with_idle(dir: Arc<TempDir>, idle: std::time::Duration) -> Self {
         let db_path = dir.path().join("frontdesk.db");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -58,8 +63,8 @@ impl TestApp {
         let router = frontdesk::app(prepared);
         let server = tokio::spawn(async move {
             axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
+                frontdesk::conn::IdleListener::new(listener, idle),
+                router.into_make_service_with_connect_info::<frontdesk::conn::Peer>(),
             )
             .await
             .unwrap();

@@ -278,3 +278,52 @@ async fn a_session_id_is_worthless_after_sign_out() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+/// Slowloris: connections that say nothing, stop halfway through their headers, or sit idle after a
+/// request are closed after the idle timeout, and the server keeps answering everyone else meanwhile.
+#[tokio::test]
+async fn silent_half_sent_and_idle_connections_are_closed() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let idle = Duration::from_secs(1);
+    let app =
+        TestApp::spawn_with_idle(std::sync::Arc::new(tempfile::tempdir().unwrap()), idle).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let connect = || TcpStream::connect(addr.clone());
+
+    let mut silent = connect().await.unwrap();
+    let mut half = connect().await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut kept = connect().await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 512];
+    let n = kept.read(&mut answer).await.unwrap();
+    assert!(
+        answer[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+
+    // Meanwhile everyone else is served.
+    assert_eq!(app.person().get("/healthz").await.status(), StatusCode::OK);
+
+    let started = Instant::now();
+    for (name, stream) in [
+        ("silent", &mut silent),
+        ("half-sent", &mut half),
+        ("idle keep-alive", &mut kept),
+    ] {
+        let mut rest = Vec::new();
+        // Closed means end of file (or a reset); a generous bound, the timeout is 1 s.
+        let closed =
+            tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "{name} connection still open after 10 s");
+    }
+    assert!(started.elapsed() >= idle / 2, "closed before the timeout");
+}
