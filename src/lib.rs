@@ -163,6 +163,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         })?;
         let router = ops::metrics_router(state.clone());
         tokio::spawn(async move {
+            let metrics = conn::IdleListener::new(metrics, conn::IDLE_TIMEOUT);
             if let Err(e) = axum::serve(metrics, router).await {
                 tracing::error!(error = %e, "metrics listener stopped");
             }
