@@ -343,6 +343,14 @@ impl Person {
         .await
     }
 
+    /// Signs in and returns the session cookie (`frontdesk_session=...`), as someone who copied it would
+    /// have it.
+    pub async fn sign_in_cookie(&self, email: &str, password: &str) -> String {
+        let r = self.try_sign_in(email, password).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        crate::login::session_cookie(&r).expect("a session cookie at sign-in")
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) {
         let r = self.try_sign_in(email, password).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
@@ -387,6 +395,14 @@ impl TestApp {
             input_value(&page, "#client-secret").unwrap(),
         )
     }
+}
+
+/// A client with no cookie jar that does not follow redirects: someone replaying a copied cookie.
+pub fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// A valid New custom app form for `code`.

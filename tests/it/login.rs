@@ -220,10 +220,7 @@ async fn the_session_id_changes_at_sign_in() {
     assert_ne!(before, after);
 
     // Session fixation: whoever planted or saw the id from before sign-in holds an anonymous nothing.
-    let attacker = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let attacker = bare_client();
     let as_cookie = |c: &str| {
         attacker
             .get(format!("{}/apps/connected-apps", app.base))

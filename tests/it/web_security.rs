@@ -33,23 +33,9 @@ async fn a_session_cookie_from_another_frontdesk_is_refused() {
     let one = TestApp::spawn().await;
     let other = TestApp::spawn().await;
     let person = one.person();
-    let token = person.csrf("/login").await;
-    let r = person
-        .post(
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", ADMIN_EMAIL),
-                ("password", ADMIN_PASSWORD),
-                ("next", ""),
-            ],
-        )
-        .await;
-    let cookie = crate::login::session_cookie(&r).unwrap();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let cookie = person.sign_in_cookie(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let token = person.csrf("/apps/connected-apps").await;
+    let client = bare_client();
     let get = |base: &str| {
         client
             .get(format!("{base}/apps/connected-apps"))
@@ -241,27 +227,12 @@ async fn a_form_posted_from_another_site_is_refused_even_with_a_valid_token() {
 async fn a_session_id_is_worthless_after_sign_out() {
     let app = TestApp::spawn().await;
     let person = app.person();
-    let token = person.csrf("/login").await;
-    let r = person
-        .post(
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", ADMIN_EMAIL),
-                ("password", ADMIN_PASSWORD),
-                ("next", ""),
-            ],
-        )
-        .await;
-    let cookie = crate::login::session_cookie(&r).unwrap();
+    let cookie = person.sign_in_cookie(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let token = person.csrf("/apps/connected-apps").await;
     person.post("/logout", &[("csrf_token", &token)]).await;
 
     // Someone who copied the cookie before sign-out tries it now.
-    let thief = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let thief = bare_client();
     let r = thief
         .get(format!("{}/apps/connected-apps", app.base))
         .header("cookie", &cookie)
