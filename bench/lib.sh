@@ -12,6 +12,35 @@ stop_pid() { # stop_pid PID [group]: TERM, wait up to 5 s, then KILL. "group" si
   wait "$pid" 2>/dev/null || true
 }
 
+# need COMMAND[:PACKAGE] ...: installs the Debian packages of the commands that are missing, with one
+# apt-get update at most (PACKAGE defaults to COMMAND).
+need() {
+  local spec missing=()
+  for spec in "$@"; do
+    command -v "${spec%%:*}" >/dev/null || missing+=("${spec#*:}")
+  done
+  ((${#missing[@]})) || return 0
+  say "installing ${missing[*]} with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Sets BIN: $FRONTDESK_BIN when set (e.g. a binary built from a clean checkout while the working tree is
+# mid-edit), otherwise the release binary, built here.
+frontdesk_binary() {
+  if [ -n "${FRONTDESK_BIN:-}" ]; then
+    BIN=$FRONTDESK_BIN
+    say "using $BIN (FRONTDESK_BIN set, not building)"
+  else
+    # The project needs a recent toolchain (edition 2024), which Debian's cargo is not: expect rustup's.
+    command -v cargo >/dev/null || die "cargo not found (install Rust with rustup; Debian's cargo is too old)"
+    say "building (cargo build --release --locked) ..."
+    cargo build --release --locked --quiet
+    BIN="$ROOT/target/release/frontdesk"
+  fi
+  [ -x "$BIN" ] || die "$BIN was not built"
+}
+
 # A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free).
 free_port() {
   local port

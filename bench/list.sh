@@ -48,27 +48,8 @@ LATE_PAGE=${LATE_PAGE:-$(((PAGES * 9 + 9) / 10))}
 [[ $LATE_PAGE =~ ^[1-9][0-9]*$ ]] && ((LATE_PAGE <= PAGES)) || die "LATE_PAGE must be 1..$PAGES, got '$LATE_PAGE'"
 
 # ---------------------------------------------------------------- tools
-# Install only what is missing, with one apt-get update at most.
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-command -v sqlite3 >/dev/null || missing+=(sqlite3)
-if ((${#missing[@]})); then
-  say "installing ${missing[*]} with apt-get"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-if [ -n "${FRONTDESK_BIN:-}" ]; then
-  BIN=$FRONTDESK_BIN
-  say "using $BIN (FRONTDESK_BIN set, not building)"
-else
-  # The project needs a recent toolchain (edition 2024), which Debian's cargo is not: expect rustup's.
-  command -v cargo >/dev/null || die "cargo not found (install Rust with rustup; Debian's cargo is too old)"
-  say "building (cargo build --release) ..."
-  cargo build --release --quiet
-  BIN="$ROOT/target/release/frontdesk"
-fi
-[ -x "$BIN" ] || die "$BIN was not built"
+need wrk curl sqlite3
+frontdesk_binary
 
 # ---------------------------------------------------------------- cleanup
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-list-bench.XXXXXX")

@@ -32,8 +32,9 @@ CONNECTIONS=4
 # Idle RSS (2 s after all activity) may not grow past RSS_GROWTH x start + RSS_SLACK_MIB. Both samples
 # are idle because one taken under load catches argon2's 19 MiB blocks in flight. A sound run grows by
 # about 1.5 MiB in 300 s. What this caught: histogram samples never drained (about 40 bytes per token
-# request, fixed in 4acc997: 17 -> 65 MiB) and idle keep-alive connections, which the server never closes
-# (about 22 KiB each; an early soak_admin.py left one open per app: 17 -> 26 MiB).
+# request, fixed in 4acc997: 17 -> 65 MiB) and idle keep-alive connections, which the server then never closed
+# (about 22 KiB each; an early soak_admin.py left one open per app: 17 -> 26 MiB; closed after 30 s
+# since 2c3dafe).
 RSS_GROWTH=1.25
 RSS_SLACK_MIB=8
 ADMIN_EMAIL=admin@localhost
@@ -52,25 +53,8 @@ done
 [[ $ADMIN_PACE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "ADMIN_PACE: seconds per cycle (0 for back to back), got $ADMIN_PACE"
 
 # ---------------------------------------------------------------- tools
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-command -v python3 >/dev/null || missing+=(python3)
-if ((${#missing[@]})); then
-  say "installing ${missing[*]} with apt-get"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-if [ -n "${FRONTDESK_BIN:-}" ]; then
-  BIN=$FRONTDESK_BIN
-  say "using $BIN (FRONTDESK_BIN set, not building)"
-else
-  command -v cargo >/dev/null || die "cargo not found (install Rust with rustup; Debian's cargo is too old)"
-  say "building (cargo build --release --locked) ..."
-  cargo build --release --locked --quiet
-  BIN="$ROOT/target/release/frontdesk"
-fi
-[ -x "$BIN" ] || die "$BIN was not built"
+need wrk curl python3
+frontdesk_binary
 
 # ---------------------------------------------------------------- cleanup
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-soak.XXXXXX")

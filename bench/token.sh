@@ -34,27 +34,8 @@ PEER_START="$ROOT/../shared/peers/oidc-provider/start.sh"
 
 
 # ---------------------------------------------------------------- tools
-# Install only what is missing, with one apt-get update at most.
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-command -v top >/dev/null || missing+=(procps) # top: how busy the machine is before the load
-if ((${#missing[@]})); then
-  say "installing ${missing[*]} with apt-get"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-if [ -n "${FRONTDESK_BIN:-}" ]; then
-  BIN=$FRONTDESK_BIN
-  say "using $BIN (FRONTDESK_BIN set, not building)"
-else
-  # The project needs a recent toolchain (edition 2024), which Debian's cargo is not: expect rustup's.
-  command -v cargo >/dev/null || die "cargo not found (install Rust with rustup; Debian's cargo is too old)"
-  say "building (cargo build --release) ..."
-  cargo build --release --quiet
-  BIN="$ROOT/target/release/frontdesk"
-fi
-[ -x "$BIN" ] || die "$BIN was not built"
+need wrk curl top:procps # top: how busy the machine is before the load
+frontdesk_binary
 
 # ---------------------------------------------------------------- cleanup
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-bench.XXXXXX")
