@@ -1,20 +1,18 @@
-//! What every handler can reach, cloned into handlers through `State`.
+//! The core both front doors stand on: the database, the clock, the configuration and the scope catalog.
+//! Each door keeps its own state beside it (`web::WebState`, `identity::IdentityState`), so this room
+//! names neither door.
 
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::ScopeCatalog;
-use crate::identity::Identity;
 use crate::store::Store;
-use crate::web::SignInThrottle;
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct Core {
     pub clock: Clock,
     pub store: Store,
     pub config: Arc<Config>,
     pub catalog: Arc<ScopeCatalog>,
-    pub identity: Arc<Identity>,
-    pub sign_in_throttle: Arc<SignInThrottle>,
 }

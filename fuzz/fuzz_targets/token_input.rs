@@ -40,7 +40,7 @@ static KEYS: LazyLock<Arc<KeySet>> = LazyLock::new(|| {
         let store = Store::open("sqlite::memory:")
             .await
             .expect("an in-memory database");
-        let ring = KeyRing::load(&store, Duration::from_secs(3600))
+        let ring = KeyRing::load(&store, Duration::from_secs(3600), frontdesk::clock::Clock::default().now())
             .await
             .expect("a signing key");
         store.pool().close().await;

@@ -54,7 +54,7 @@ pub struct AuthenticatedClient {
 
 /// Decodes one half of a Basic credential: RFC 6749 §2.3.1 form-encodes id and secret before Basic.
 fn form_decode(part: &str) -> Option<String> {
-    crate::urlencoded::decode_component(part).ok()
+    crate::http::urlencoded::decode_component(part).ok()
 }
 
 /// Finds the client's credentials: HTTP Basic (`client_secret_basic`) or the body (`client_secret_post`),
@@ -104,9 +104,9 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
             secret: SecretValue::from_presented(secret.to_owned()),
             basic: false,
         }),
-        (None, _, _) => Err(OAuthError::InvalidRequest(
-            "client authentication is required: HTTP Basic, or client_id and client_secret in the body",
-        )),
+        // No secret anywhere (a client_id alone identifies, it does not authenticate): RFC 6749 §5.2's
+        // "no client authentication included" is `invalid_client`.
+        (None, _, _) => Err(OAuthError::NoClientAuthentication),
     }
 }
 
@@ -118,12 +118,7 @@ pub struct Authenticator {
     per_address: DefaultKeyedRateLimiter<IpAddr>,
     /// Secret id -> when it last obtained a token; written to the database in batches.
     last_used: Mutex<HashMap<i64, OffsetDateTime>>,
-}
-
-impl Default for Authenticator {
-    fn default() -> Self {
-        Self::new()
-    }
+    clock: crate::clock::Clock,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -131,7 +126,7 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl Authenticator {
-    pub fn new() -> Self {
+    pub fn new(clock: crate::clock::Clock) -> Self {
         let mut key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut key);
         Self {
@@ -141,6 +136,7 @@ impl Authenticator {
             per_client: RateLimiter::keyed(per_minute(PER_CLIENT_PER_MINUTE)),
             per_address: RateLimiter::keyed(per_minute(PER_ADDRESS_PER_MINUTE)),
             last_used: Mutex::new(HashMap::new()),
+            clock,
         }
     }
 
@@ -239,7 +235,7 @@ impl Authenticator {
 
     fn accept(&self, client_id: &str, secret_id: i64, scopes: Vec<String>) -> AuthenticatedClient {
         if let Ok(mut map) = self.last_used.lock() {
-            map.insert(secret_id, OffsetDateTime::now_utc());
+            map.insert(secret_id, self.clock.now());
         }
         AuthenticatedClient {
             client_id: client_id.to_owned(),
@@ -318,7 +314,7 @@ mod tests {
     }
 
     #[test]
-    fn both_methods_or_neither_are_invalid_requests() {
+    fn both_methods_are_an_invalid_request_and_neither_is_an_invalid_client() {
         let auth = format!("Basic {}", STANDARD.encode("X:Y"));
         assert!(matches!(
             credentials(
@@ -327,14 +323,15 @@ mod tests {
             ),
             Err(OAuthError::InvalidRequest(_))
         ));
-        assert!(matches!(
-            credentials(&headers(None), &params("")),
-            Err(OAuthError::InvalidRequest(_))
-        ));
-        assert!(matches!(
-            credentials(&headers(None), &params("client_id=X")),
-            Err(OAuthError::InvalidRequest(_))
-        ));
+        for nothing in ["", "client_id=X", "client_secret=Y"] {
+            assert!(
+                matches!(
+                    credentials(&headers(None), &params(nothing)),
+                    Err(OAuthError::NoClientAuthentication)
+                ),
+                "{nothing:?}"
+            );
+        }
     }
 
     #[test]

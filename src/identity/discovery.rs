@@ -7,9 +7,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::state::AppState;
+use super::IdentityState;
 
-fn metadata(state: &AppState) -> Value {
+fn metadata(state: &IdentityState) -> Value {
     let base = &state.config.public_url;
     let scopes: Vec<&str> = state.catalog.names().collect();
     json!({
@@ -38,15 +38,15 @@ fn cached_json(value: Value) -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=60")], Json(value)).into_response()
 }
 
-pub async fn openid_configuration(State(state): State<AppState>) -> Response {
+pub async fn openid_configuration(State(state): State<IdentityState>) -> Response {
     cached_json(metadata(&state))
 }
 
-pub async fn authorization_server(State(state): State<AppState>) -> Response {
+pub async fn authorization_server(State(state): State<IdentityState>) -> Response {
     cached_json(metadata(&state))
 }
 
-pub async fn jwks(State(state): State<AppState>) -> Response {
+pub async fn jwks(State(state): State<IdentityState>) -> Response {
     let keys = state.identity.keys.current();
     let jwks: Vec<_> = keys.published.iter().map(|k| &k.jwk).collect();
     cached_json(json!({ "keys": jwks }))

@@ -5,6 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::http::NO_STORE;
+
 #[derive(Debug)]
 pub enum OAuthError {
     /// Missing, repeated or malformed parameter, wrong content type, two or no authentication methods.
@@ -13,6 +15,14 @@ pub enum OAuthError {
     InvalidClient {
         basic: bool,
     },
+    /// No client authentication at all (RFC 6749 §5.2 lists it under `invalid_client`): 401 with a
+    /// challenge, naming the two methods.
+    NoClientAuthentication,
+    /// The body is larger than the server accepts (413).
+    TooLarge,
+    /// An error raised before any handler (wrong method, unknown address, unreadable request), in this
+    /// door's words with the status the shared layer chose.
+    Shared(StatusCode),
     UnsupportedGrantType,
     InvalidScope(String),
     /// The client may not do this with that token (revoking another client's token).
@@ -36,7 +46,8 @@ impl OAuthError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidClient { .. } => "invalid_client",
+            Self::InvalidClient { .. } | Self::NoClientAuthentication => "invalid_client",
+            Self::TooLarge | Self::Shared(_) => "invalid_request",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::UnauthorizedClient(_) => "unauthorized_client",
@@ -70,6 +81,21 @@ impl IntoResponse for OAuthError {
                 // The same words whether the client ID exists or not.
                 "client authentication failed".to_owned(),
             ),
+            Self::NoClientAuthentication => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication is required: HTTP Basic, or client_id and client_secret in the body"
+                    .to_owned(),
+            ),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                format!(
+                    "the request body is larger than {} KiB",
+                    crate::http::MAX_BODY_BYTES / 1024
+                ),
+            ),
+            Self::Shared(status) => (*status, "invalid_request", shared_description(*status)),
             Self::UnsupportedGrantType => (
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
@@ -99,10 +125,7 @@ impl IntoResponse for OAuthError {
         };
         let mut response = (
             status,
-            [
-                (header::CACHE_CONTROL, "no-store"),
-                (header::PRAGMA, "no-cache"),
-            ],
+            NO_STORE,
             Json(Body {
                 error,
                 error_description: &description,
@@ -111,7 +134,7 @@ impl IntoResponse for OAuthError {
             .into_response();
         let headers = response.headers_mut();
         match self {
-            Self::InvalidClient { basic: true } => {
+            Self::InvalidClient { basic: true } | Self::NoClientAuthentication => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"frontdesk\", charset=\"UTF-8\""),
@@ -123,5 +146,21 @@ impl IntoResponse for OAuthError {
             _ => {}
         }
         response
+    }
+}
+
+/// What a status raised by shared machinery means for an OAuth client.
+fn shared_description(status: StatusCode) -> String {
+    match status {
+        StatusCode::NOT_FOUND => "there is no endpoint at this address".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not accept this method".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "the request body is larger than {} KiB",
+            crate::http::MAX_BODY_BYTES / 1024
+        ),
+        _ => format!(
+            "the request could not be read ({})",
+            status.canonical_reason().unwrap_or("error")
+        ),
     }
 }

@@ -1,21 +1,19 @@
 //! `POST /connect/introspect` (RFC 7662) and `POST /connect/revocation` (RFC 7009).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::NO_STORE;
 use super::client_auth::{AuthenticatedClient, Credentials, credentials};
 use super::error::OAuthError;
 use super::jwt::{self, AccessClaims};
 use super::params::Params;
 use super::token::secret_id_of;
-use crate::state::AppState;
-use crate::web::ClientAddr;
+use super::{IdentityState, OAuthForm};
+use crate::http::NO_STORE;
 
 /// What an introspection or revocation request carries, read but not yet checked against the store.
 pub struct TokenRequest {
@@ -26,31 +24,35 @@ pub struct TokenRequest {
 
 /// Reads an introspection or revocation request: a form body with the caller's credentials and `token`.
 pub fn parse_token_request(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, OAuthError> {
-    let params = Params::from_form(headers, body)?;
-    let token = params.single("token")?.map(str::to_owned);
-    // token_type_hint is optional and only a hint: every token here is an access token.
-    params.single("token_type_hint")?;
-    Ok(TokenRequest {
-        credentials: credentials(headers, &params)?,
-        token,
-    })
+    TokenRequest::read(headers, &Params::from_form(headers, body)?)
+}
+
+impl TokenRequest {
+    /// The request's credentials and `token`, from its headers and form parameters.
+    pub fn read(headers: &HeaderMap, params: &Params) -> Result<Self, OAuthError> {
+        let token = params.single("token")?.map(str::to_owned);
+        // token_type_hint is optional and only a hint: every token here is an access token.
+        params.single("token_type_hint")?;
+        Ok(Self {
+            credentials: credentials(headers, params)?,
+            token,
+        })
+    }
 }
 
 /// Authenticates the calling app and returns it with the `token` parameter.
 async fn caller_and_token(
-    state: &AppState,
-    addr: Option<std::net::IpAddr>,
-    headers: &HeaderMap,
-    body: &[u8],
+    state: &IdentityState,
+    form: &OAuthForm,
 ) -> Result<(AuthenticatedClient, String), OAuthError> {
     let TokenRequest {
         credentials: creds,
         token,
-    } = parse_token_request(headers, body)?;
+    } = TokenRequest::read(&form.headers, &form.params)?;
     let client = state
         .identity
         .authenticator
-        .authenticate(&state.store, creds, addr)
+        .authenticate(&state.store, creds, form.addr)
         .await?;
     let token = token.ok_or(OAuthError::InvalidRequest("token is required"))?;
     Ok((client, token))
@@ -58,7 +60,10 @@ async fn caller_and_token(
 
 /// The claims of `token` if it is active now: ours, unexpired, not revoked, and its app and the secret
 /// that obtained it still exist.
-async fn active_claims(state: &AppState, token: &str) -> Result<Option<AccessClaims>, OAuthError> {
+async fn active_claims(
+    state: &IdentityState,
+    token: &str,
+) -> Result<Option<AccessClaims>, OAuthError> {
     let keys = state.identity.keys.current();
     let Some(claims) = jwt::verify(&keys, token, &state.config.public_url) else {
         return Ok(None);
@@ -77,14 +82,9 @@ async fn active_claims(state: &AppState, token: &str) -> Result<Option<AccessCla
     Ok(Some(claims))
 }
 
-pub async fn introspect(
-    State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn introspect(State(state): State<IdentityState>, form: OAuthForm) -> Response {
     let result = async {
-        let (_caller, token) = caller_and_token(&state, addr, &headers, &body).await?;
+        let (_caller, token) = caller_and_token(&state, &form).await?;
         let answer: Value = match active_claims(&state, &token).await? {
             None => json!({ "active": false }),
             Some(c) => json!({
@@ -112,14 +112,9 @@ pub async fn introspect(
     }
 }
 
-pub async fn revoke(
-    State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn revoke(State(state): State<IdentityState>, form: OAuthForm) -> Response {
     let result = async {
-        let (caller, token) = caller_and_token(&state, addr, &headers, &body).await?;
+        let (caller, token) = caller_and_token(&state, &form).await?;
         // Invalid, expired or unknown tokens need no revoking: RFC 7009 answers 200 all the same.
         if let Some(claims) = active_claims(&state, &token).await? {
             if claims.client_id != caller.client_id {
@@ -128,7 +123,7 @@ pub async fn revoke(
                 ));
             }
             let expires = OffsetDateTime::from_unix_timestamp(claims.exp)
-                .unwrap_or_else(|_| OffsetDateTime::now_utc());
+                .unwrap_or_else(|_| state.clock.now());
             state
                 .store
                 .revoke_token(&claims.jti, &claims.client_id, expires)

@@ -95,7 +95,7 @@ pub fn is_published(row: &SigningKeyRow, now: OffsetDateTime, token_lifetime: Du
 }
 
 /// Generates an RSA-2048 key and stores it as the key that signs from now on. Returns its `kid`.
-pub async fn rotate(store: &Store) -> anyhow::Result<String> {
+pub async fn rotate(store: &Store, now: OffsetDateTime) -> anyhow::Result<String> {
     let (kid, pkcs8) = tokio::task::spawn_blocking(|| -> anyhow::Result<(String, String)> {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048)
             .map_err(|e| anyhow::anyhow!("generating an RSA key: {e}"))?;
@@ -105,18 +105,21 @@ pub async fn rotate(store: &Store) -> anyhow::Result<String> {
         Ok((jwk_of(&pair).kid, STANDARD.encode(der.as_ref())))
     })
     .await??;
-    store.add_signing_key(&kid, &pkcs8).await?;
+    store.add_signing_key(&kid, &pkcs8, now).await?;
     Ok(kid)
 }
 
-async fn load_set(store: &Store, token_lifetime: Duration) -> anyhow::Result<KeySet> {
+async fn load_set(
+    store: &Store,
+    token_lifetime: Duration,
+    now: OffsetDateTime,
+) -> anyhow::Result<KeySet> {
     let mut rows = store.signing_keys().await?;
     if rows.is_empty() {
-        let kid = rotate(store).await?;
+        let kid = rotate(store, now).await?;
         tracing::info!(kid, "generated the first token-signing key");
         rows = store.signing_keys().await?;
     }
-    let now = OffsetDateTime::now_utc();
     let newest = rows
         .iter()
         .max_by_key(|r| r.id)
@@ -149,9 +152,13 @@ async fn load_set(store: &Store, token_lifetime: Duration) -> anyhow::Result<Key
 
 impl KeyRing {
     /// Loads the keys, generating the first one on a new database.
-    pub async fn load(store: &Store, token_lifetime: Duration) -> anyhow::Result<Self> {
+    pub async fn load(
+        store: &Store,
+        token_lifetime: Duration,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
-            current: RwLock::new(Arc::new(load_set(store, token_lifetime).await?)),
+            current: RwLock::new(Arc::new(load_set(store, token_lifetime, now).await?)),
             token_lifetime,
         })
     }
@@ -165,8 +172,8 @@ impl KeyRing {
 
     /// Reloads from the database: picks up a rotation done by another process and drops keys whose
     /// tokens have all expired.
-    pub async fn reload(&self, store: &Store) -> anyhow::Result<()> {
-        let set = Arc::new(load_set(store, self.token_lifetime).await?);
+    pub async fn reload(&self, store: &Store, now: OffsetDateTime) -> anyhow::Result<()> {
+        let set = Arc::new(load_set(store, self.token_lifetime, now).await?);
         match self.current.write() {
             Ok(mut guard) => *guard = set,
             Err(poisoned) => *poisoned.into_inner() = set,
@@ -175,9 +182,13 @@ impl KeyRing {
     }
 
     /// Reloads only when a newer key exists than the one signing now.
-    pub async fn reload_if_rotated(&self, store: &Store) -> anyhow::Result<()> {
+    pub async fn reload_if_rotated(
+        &self,
+        store: &Store,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
         if store.newest_signing_key_id().await? != Some(self.current().newest_id) {
-            self.reload(store).await?;
+            self.reload(store, now).await?;
         }
         Ok(())
     }

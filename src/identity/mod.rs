@@ -4,29 +4,51 @@
 pub mod client_auth;
 mod discovery;
 mod error;
+mod extract;
 pub mod introspect;
 pub mod jwt;
 pub mod keys;
 pub mod params;
 mod token;
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use client_auth::Authenticator;
 pub use error::OAuthError;
+pub use extract::OAuthForm;
 pub use keys::KeyRing;
 
-use crate::state::AppState;
+use crate::http::door::door;
+use crate::state::Core;
 
-/// The identity server's own state: its keys and its client authenticator (with caches and limits).
+/// The identity server's own parts: its keys and its client authenticator (with caches and limits).
 pub struct Identity {
     pub keys: KeyRing,
     pub authenticator: Authenticator,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// What the identity door's handlers see: the core, and the identity server's own parts.
+#[derive(Clone)]
+pub struct IdentityState {
+    pub core: Core,
+    pub identity: Arc<Identity>,
+}
+
+impl std::ops::Deref for IdentityState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+/// The identity door's routes, each answering in RFC 6749 JSON whatever fails.
+pub fn router(state: IdentityState) -> Router {
+    let routes = Router::new()
         .route("/connect/token", post(token::token))
         .route("/connect/introspect", post(introspect::introspect))
         .route("/connect/revocation", post(introspect::revoke))
@@ -41,11 +63,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/.well-known/openid-configuration/jwks",
             get(discovery::jwks),
-        )
+        );
+    door(routes, |status| OAuthError::Shared(status).into_response()).with_state(state)
 }
 
-/// Responses that carry tokens or token metadata must not be cached (RFC 6749 §5.1).
-const NO_STORE: [(axum::http::HeaderName, &str); 2] = [
-    (axum::http::header::CACHE_CONTROL, "no-store"),
-    (axum::http::header::PRAGMA, "no-cache"),
-];
+/// Whether an address belongs to this door, so that even a path no route has gets a JSON answer.
+pub fn owns(path: &str) -> bool {
+    path.starts_with("/connect/") || path.starts_with("/.well-known/")
+}
+
+/// The answer for an address under this door that no route has.
+pub fn not_found() -> Response {
+    OAuthError::Shared(axum::http::StatusCode::NOT_FOUND).into_response()
+}

@@ -23,7 +23,7 @@ impl Params {
                 "the body must be application/x-www-form-urlencoded",
             ));
         }
-        crate::urlencoded::decode(body)
+        crate::http::urlencoded::decode(body)
             .map(Self)
             .map_err(|_| OAuthError::InvalidRequest("the body is not valid UTF-8"))
     }

@@ -1,21 +1,16 @@
 //! `POST /connect/token`: the client-credentials grant (RFC 6749 §4.4).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde::Serialize;
-use time::OffsetDateTime;
 
-use super::NO_STORE;
 use super::client_auth::{AuthenticatedClient, credentials};
 use super::error::OAuthError;
 use super::jwt::{self, AccessClaims};
-use super::params::Params;
-use crate::state::AppState;
-use crate::web::ClientAddr;
+use super::{IdentityState, OAuthForm};
+use crate::http::NO_STORE;
 
 #[derive(Serialize)]
 struct TokenResponse {
@@ -25,14 +20,9 @@ struct TokenResponse {
     scope: String,
 }
 
-pub async fn token(
-    State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn token(State(state): State<IdentityState>, form: OAuthForm) -> Response {
     let started = std::time::Instant::now();
-    let result = issue(&state, &headers, &body, addr).await;
+    let result = issue(&state, form).await;
     let outcome = match &result {
         Ok(_) => "issued",
         Err(e) => e.code(),
@@ -46,18 +36,17 @@ pub async fn token(
     }
 }
 
-async fn issue(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &[u8],
-    addr: Option<std::net::IpAddr>,
-) -> Result<TokenResponse, OAuthError> {
-    let params = Params::from_form(headers, body)?;
+async fn issue(state: &IdentityState, form: OAuthForm) -> Result<TokenResponse, OAuthError> {
+    let OAuthForm {
+        headers,
+        params,
+        addr,
+    } = form;
     let grant_type = params
         .single("grant_type")?
         .ok_or(OAuthError::InvalidRequest("grant_type is required"))?;
     let requested = params.single("scope")?;
-    let creds = credentials(headers, &params)?;
+    let creds = credentials(&headers, &params)?;
     if grant_type != "client_credentials" {
         return Err(OAuthError::UnsupportedGrantType);
     }
@@ -69,7 +58,7 @@ async fn issue(
     let scopes = granted_scopes(state, &client, requested)?;
 
     let lifetime = state.config.token_lifetime.as_secs();
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = state.clock.now().unix_timestamp();
     let claims = AccessClaims {
         iss: state.config.public_url.clone(),
         sub: client.client_id.clone(),
@@ -107,7 +96,7 @@ pub fn secret_id_of(jti: &str) -> Option<i64> {
 
 /// `scope` omitted: everything the app was granted. Otherwise each requested scope must be granted.
 fn granted_scopes(
-    state: &AppState,
+    state: &IdentityState,
     client: &AuthenticatedClient,
     requested: Option<&str>,
 ) -> Result<Vec<String>, OAuthError> {

@@ -4,7 +4,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use time::OffsetDateTime;
 
-use super::{AuditEntry, Store, StoreError, audit, from_text, now_text};
+use super::{AuditEntry, Store, StoreError, audit, from_text};
 use crate::domain::{AccountCode, ClientCode, ClientId, PiiMode, SecretHash};
 
 /// At most this many secrets per app.
@@ -160,7 +160,7 @@ impl Store {
         app: NewApp<'_>,
         audit_entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.pool.begin().await?;
         let app_id: i64 = sqlx::query_scalar(
             "INSERT INTO apps (client_id, account_code, client_code, client_name, search_text, pii_mode,
@@ -192,7 +192,7 @@ impl Store {
         .bind(app.created_by)
         .execute(&mut *tx)
         .await?;
-        audit::insert(&mut tx, &audit_entry).await?;
+        audit::insert(&mut tx, &audit_entry, &self.now_text()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -329,7 +329,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         insert_scopes(&mut tx, app_id, edit.scopes).await?;
-        audit::insert(&mut tx, &audit_entry).await?;
+        audit::insert(&mut tx, &audit_entry, &self.now_text()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -354,7 +354,7 @@ impl Store {
         .bind(secret.description)
         .bind(secret.lookup_id)
         .bind(&secret.hash.0)
-        .bind(now_text())
+        .bind(self.now_text())
         .bind(created_by)
         .bind(MAX_SECRETS_PER_APP)
         .execute(&mut *tx)
@@ -373,7 +373,7 @@ impl Store {
                 AddSecretError::TooMany
             });
         }
-        audit::insert(&mut tx, &audit_entry)
+        audit::insert(&mut tx, &audit_entry, &self.now_text())
             .await
             .map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -390,7 +390,7 @@ impl Store {
         let delete = sqlx::query("DELETE FROM app_secrets WHERE id = $1 AND app_id = $2")
             .bind(secret_id)
             .bind(app_id);
-        Ok(audit::execute_audited(&self.pool, delete, &audit_entry).await? > 0)
+        Ok(audit::execute_audited(&self.pool, &self.now_text(), delete, &audit_entry).await? > 0)
     }
 
     /// Deletes the app; its scopes and secrets go with it (foreign keys cascade), its audit rows stay.
@@ -400,6 +400,6 @@ impl Store {
         audit_entry: AuditEntry<'_>,
     ) -> Result<bool, StoreError> {
         let delete = sqlx::query("DELETE FROM apps WHERE id = $1").bind(app_id);
-        Ok(audit::execute_audited(&self.pool, delete, &audit_entry).await? > 0)
+        Ok(audit::execute_audited(&self.pool, &self.now_text(), delete, &audit_entry).await? > 0)
     }
 }

@@ -2,8 +2,6 @@
 
 use sqlx::{Sqlite, Transaction};
 
-use super::now_text;
-
 /// One thing that happened. `details` is a JSON object and must never hold secret material.
 pub struct AuditEntry<'a> {
     pub actor_id: Option<i64>,
@@ -18,12 +16,13 @@ pub struct AuditEntry<'a> {
 pub(super) async fn insert(
     tx: &mut Transaction<'_, Sqlite>,
     entry: &AuditEntry<'_>,
+    at: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_email, source_addr, action, client_id, details)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(now_text())
+    .bind(at)
     .bind(entry.actor_id)
     .bind(entry.actor_email)
     .bind(entry.source_addr.as_deref())
@@ -39,13 +38,14 @@ pub(super) async fn insert(
 /// Returns how many rows the write changed (0: nothing happened, nothing was recorded).
 pub(super) async fn execute_audited<'q>(
     pool: &sqlx::SqlitePool,
+    at: &str,
     write: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     entry: &AuditEntry<'_>,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let changed = write.execute(&mut *tx).await?.rows_affected();
     if changed > 0 {
-        insert(&mut tx, entry).await?;
+        insert(&mut tx, entry, at).await?;
         tx.commit().await?;
     }
     Ok(changed)

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::{Store, StoreError, from_text, now_text, to_text};
+use super::{Store, StoreError, from_text, to_text};
 use crate::domain::SecretHash;
 
 /// The one secret a presented credential can match, with what a token for it needs.
@@ -129,8 +129,13 @@ impl Store {
     }
 
     /// Adds a key that signs from now on and retires the one before it, in one transaction.
-    pub async fn add_signing_key(&self, kid: &str, private_key: &str) -> Result<(), StoreError> {
-        let now = now_text();
+    pub async fn add_signing_key(
+        &self,
+        kid: &str,
+        private_key: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let now = to_text(now);
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
             .bind(&now)

@@ -14,6 +14,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::clock::Clock;
+
 pub use apps::{
     AddSecretError, AppDetail, AppEdit, AppQuery, AppSort, AppSummary, MAX_SECRETS_PER_APP, NewApp,
     NewSecret, SecretInfo,
@@ -26,6 +28,8 @@ pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// What "now" is for the rows this store stamps (the server's clock, shared with the handlers).
+    clock: Clock,
 }
 
 /// Errors a caller can act on; everything else is `Other` and becomes a 500.
@@ -74,7 +78,20 @@ impl Store {
                 anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}{hint}")
             })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            clock: Clock::default(),
+        })
+    }
+
+    /// The same store, stamping rows with `clock`'s time.
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// Now, as stored.
+    fn now_text(&self) -> String {
+        to_text(self.clock.now())
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -119,10 +136,6 @@ impl Store {
 }
 
 /// Timestamps are stored as RFC 3339 text in UTC.
-pub(crate) fn now_text() -> String {
-    to_text(OffsetDateTime::now_utc())
-}
-
 pub(crate) fn to_text(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }

@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteRow;
 
 use time::OffsetDateTime;
 
-use super::{AuditEntry, Store, StoreError, audit, from_text, now_text, to_text};
+use super::{AuditEntry, Store, StoreError, audit, from_text, to_text};
 use crate::domain::SecretHash;
 
 #[derive(Debug, Clone)]
@@ -133,7 +133,7 @@ impl Store {
         .bind(user.display_name)
         .bind(&user.password_hash.0)
         .bind(user.is_admin)
-        .bind(now_text())
+        .bind(self.now_text())
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::from_write)?;
@@ -173,7 +173,7 @@ impl Store {
     /// Writes one audit row on its own (sign-ins, which change nothing else).
     pub async fn record_event(&self, entry: AuditEntry<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        audit::insert(&mut tx, &entry).await?;
+        audit::insert(&mut tx, &entry, &self.now_text()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -187,7 +187,7 @@ impl Store {
         let update = sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
             .bind(to_text(at))
             .bind(user_id);
-        audit::execute_audited(&self.pool, update, &entry).await?;
+        audit::execute_audited(&self.pool, &self.now_text(), update, &entry).await?;
         Ok(())
     }
 
@@ -218,7 +218,7 @@ impl Store {
         if !(is_admin && enabled) && other_enabled_admins(&mut tx, user_id).await? == 0 {
             return Err(UserChangeError::LastAdmin);
         }
-        audit::insert(&mut tx, &entry).await?;
+        audit::insert(&mut tx, &entry, &self.now_text()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -240,7 +240,7 @@ impl Store {
         if other_enabled_admins(&mut tx, user_id).await? == 0 {
             return Err(UserChangeError::LastAdmin);
         }
-        audit::insert(&mut tx, &entry).await?;
+        audit::insert(&mut tx, &entry, &self.now_text()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -254,7 +254,7 @@ impl Store {
         let update = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(&hash.0)
             .bind(user_id);
-        audit::execute_audited(&self.pool, update, &entry).await?;
+        audit::execute_audited(&self.pool, &self.now_text(), update, &entry).await?;
         Ok(())
     }
 
@@ -280,7 +280,7 @@ impl Store {
         .bind(to_text(link.expires_at))
         .execute(&mut *tx)
         .await?;
-        audit::insert(&mut tx, &entry).await?;
+        audit::insert(&mut tx, &entry, &self.now_text()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -339,7 +339,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::from_write)?;
-        audit::insert(&mut tx, &entry(user_id)).await?;
+        audit::insert(&mut tx, &entry(user_id), &self.now_text()).await?;
         tx.commit().await?;
         Ok(Some(user_id))
     }
@@ -365,7 +365,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        audit::insert(&mut tx, &entry).await?;
+        audit::insert(&mut tx, &entry, &self.now_text()).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::apps::Moment;
 use super::{AccountAdmin, Layout, Query, render};
-use crate::error::AppError;
-use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRecord};
+use crate::web::WebState;
+use crate::web::error::AppError;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -202,7 +202,7 @@ fn activity_url(app: &str, user: &str, page: i64) -> String {
 
 pub async fn page(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Query(params): Query<ActivityParams>,
 ) -> Result<Html<String>, AppError> {
     let app = params.app.trim().to_owned();

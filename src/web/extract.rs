@@ -1,10 +1,8 @@
-//! Our own extractors: who is asking (`CurrentUser`, `AccountAdmin`), from where (`ClientAddr`), and
+//! Our own extractors: who is asking (`CurrentUser`, `AccountAdmin`), and
 //! forms whose rejections become friendly error pages instead of axum's plain text.
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::IntoResponse;
@@ -12,9 +10,9 @@ use serde::de::DeserializeOwned;
 use tower_sessions::Session;
 
 use super::session;
-use crate::error::AppError;
-use crate::state::AppState;
 use crate::store::User;
+use crate::web::WebState;
+use crate::web::error::AppError;
 
 /// A signed-in, enabled user. Anonymous requests are sent to the sign-in page.
 pub struct CurrentUser {
@@ -25,16 +23,16 @@ pub struct CurrentUser {
     pub flash: Option<String>,
 }
 
-async fn session_of(parts: &mut Parts, state: &AppState) -> Result<Session, AppError> {
+async fn session_of(parts: &mut Parts, state: &WebState) -> Result<Session, AppError> {
     Session::from_request_parts(parts, state)
         .await
         .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+impl FromRequestParts<WebState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, AppError> {
         let session = session_of(parts, state).await?;
         // Only a page asked for with GET is worth returning to after sign-in.
         let next = if parts.method == Method::GET {
@@ -76,36 +74,16 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// A signed-in account admin; anyone else signed in gets the 403 page.
 pub struct AccountAdmin(pub CurrentUser);
 
-impl FromRequestParts<AppState> for AccountAdmin {
+impl FromRequestParts<WebState> for AccountAdmin {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, AppError> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
         if current.user.is_admin {
             Ok(Self(current))
         } else {
             Err(AppError::Forbidden)
         }
-    }
-}
-
-/// The peer address of the connection, when the server was started with connect info.
-pub struct ClientAddr(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        // The server's own listener gives a `Peer`; a plain `TcpListener` (tests) a `SocketAddr`.
-        let ext = &parts.extensions;
-        Ok(Self(
-            ext.get::<ConnectInfo<crate::conn::Peer>>()
-                .map(|ConnectInfo(peer)| peer.0.ip())
-                .or_else(|| {
-                    ext.get::<ConnectInfo<SocketAddr>>()
-                        .map(|ConnectInfo(addr)| addr.ip())
-                }),
-        ))
     }
 }
 
@@ -205,7 +183,7 @@ fn is_form(headers: &HeaderMap) -> bool {
 
 /// `what`: "form" or "address", for the message.
 fn parse<T: DeserializeOwned>(raw: &[u8], what: &str) -> Result<T, AppError> {
-    if crate::urlencoded::decode(raw).is_err() {
+    if crate::http::urlencoded::decode(raw).is_err() {
         return Err(rejected(
             StatusCode::BAD_REQUEST,
             format!("The {what} contained text that is not valid UTF-8; nothing was changed."),

@@ -11,15 +11,16 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-use super::{ClientAddr, Form, render, session};
+use super::{Form, render, session};
 use crate::domain::{
     PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password, token_hash,
 };
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::ClientAddr;
 use crate::store::{AuditEntry, StoreError, UserLink};
+use crate::web::WebState;
+use crate::web::error::AppError;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/invitations/{token}",
@@ -109,7 +110,7 @@ fn invalid(status: StatusCode, title: &'static str) -> Result<Response, AppError
 
 /// The link, if it is still usable now; otherwise the page that says why not.
 async fn usable_link(
-    state: &AppState,
+    state: &WebState,
     flow: Flow,
     token: &str,
 ) -> Result<Result<UserLink, Response>, AppError> {
@@ -141,7 +142,7 @@ struct PasswordForm {
 
 async fn show(
     flow: Flow,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     session: Session,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
@@ -155,7 +156,7 @@ async fn show(
 
 async fn submit(
     flow: Flow,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
@@ -205,7 +206,7 @@ async fn submit(
 }
 
 async fn accept(
-    state: &AppState,
+    state: &WebState,
     link: &UserLink,
     hash: &SecretHash,
     source: Option<String>,
@@ -232,7 +233,7 @@ async fn accept(
 }
 
 async fn reset(
-    state: &AppState,
+    state: &WebState,
     link: &UserLink,
     hash: &SecretHash,
     source: Option<String>,

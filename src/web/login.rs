@@ -10,14 +10,15 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::throttle::Verdict;
-use super::{ClientAddr, Form, Query, render, session};
+use super::{Form, Query, render, session};
 use crate::domain::{PasswordHasher, SecretValue, parse_email};
-use crate::error::AppError;
-use crate::error::error_page;
-use crate::state::AppState;
+use crate::http::ClientAddr;
 use crate::store::AuditEntry;
+use crate::web::WebState;
+use crate::web::error::AppError;
+use crate::web::error::error_page;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/login", get(show).post(submit))
         .route("/logout", post(logout))
@@ -25,11 +26,6 @@ pub fn router() -> Router<AppState> {
 
 /// Where to go after sign-in when no (acceptable) page was asked for.
 const HOME: &str = "/apps/connected-apps";
-
-/// Computes the dummy hash ahead of the first sign-in so that one is not slower than the rest.
-pub fn warm_up() {
-    PasswordHasher.dummy_hash();
-}
 
 /// Accepts only a local path (`/x`, not `//host` or `/\host`), so sign-in is no open redirect.
 fn local_path(next: &str) -> &str {
@@ -78,7 +74,7 @@ struct LoginForm {
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
     Form(form): Form<LoginForm>,

@@ -2,43 +2,51 @@
 
 mod activity;
 pub mod apps;
+pub mod error;
 mod extract;
-mod login;
-pub use login::warm_up;
 mod links;
+mod login;
 mod profile;
 pub mod session;
 mod throttle;
 mod users;
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-pub use extract::{AccountAdmin, Checkbox, ClientAddr, CurrentUser, Form, Path, Query};
+pub use extract::{AccountAdmin, Checkbox, CurrentUser, Form, Path, Query};
 pub use throttle::SignInThrottle;
 
-use crate::config::Config;
-use crate::error::{AppError, error_page};
-use crate::state::AppState;
+use self::error::{AppError, error_page};
+use crate::http::door::door;
+use crate::state::Core;
 
-/// Largest request body accepted anywhere; larger ones get 413.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// What the dashboard's handlers see: the core, and the dashboard's own sign-in throttle.
+#[derive(Clone)]
+pub struct WebState {
+    pub core: Core,
+    pub sign_in_throttle: Arc<SignInThrottle>,
+}
+
+impl std::ops::Deref for WebState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "frontdesk_session";
-
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// What every dashboard page's header and navigation need.
 pub struct Layout {
@@ -71,8 +79,9 @@ pub fn render(page: &impl Template) -> Result<Html<String>, AppError> {
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// The dashboard's routes, behind the session layer.
-pub fn router(config: &Config, sessions: SqliteStore) -> Router<AppState> {
+/// The dashboard's routes, behind the session layer; every error is the site's HTML page.
+pub fn router(state: WebState, sessions: SqliteStore) -> Router {
+    let config = &state.config;
     let idle =
         CookieDuration::seconds(i64::try_from(config.session_idle.as_secs()).unwrap_or(i64::MAX));
     let session_layer = SessionManagerLayer::new(sessions)
@@ -82,7 +91,7 @@ pub fn router(config: &Config, sessions: SqliteStore) -> Router<AppState> {
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(idle));
 
-    Router::new()
+    let routes = Router::new()
         .route("/", get(|| async { Redirect::to("/apps/connected-apps") }))
         .merge(login::router())
         .merge(apps::router())
@@ -91,9 +100,36 @@ pub fn router(config: &Config, sessions: SqliteStore) -> Router<AppState> {
         .merge(links::router())
         .merge(profile::router())
         .route("/static/{file}", get(static_file))
-        .fallback(|| async { AppError::NotFound })
         .layer(session_layer)
-        .layer(axum::middleware::from_fn(same_origin_posts))
+        .layer(axum::middleware::from_fn(same_origin_posts));
+    door(routes, shared_error).with_state(state)
+}
+
+/// The answer for an address no route has.
+pub fn not_found() -> Response {
+    AppError::NotFound.into_response()
+}
+
+/// An error raised by shared machinery before or instead of a handler, as the site's error page.
+fn shared_error(status: StatusCode) -> Response {
+    match status {
+        StatusCode::NOT_FOUND => AppError::NotFound.into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => error_page(
+            status,
+            "Request too large",
+            "The request sent more data than frontdesk accepts (64 KiB); nothing was changed.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => error_page(
+            status,
+            "Method not allowed",
+            "This page cannot be used that way; nothing was changed.",
+        ),
+        _ => error_page(
+            status,
+            status.canonical_reason().unwrap_or("Error"),
+            "The request could not be handled; nothing was changed.",
+        ),
+    }
 }
 
 /// Defence in depth beside the CSRF token: a browser names the page a form was posted from in `Origin`,
@@ -138,47 +174,6 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
         }
         _ => false,
     }
-}
-
-/// What every response gets, from either front door: security headers and the body limit.
-pub fn harden(router: Router<AppState>) -> Router<AppState> {
-    router
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(axum::middleware::map_response(friendly_413))
-}
-
-/// `RequestBodyLimitLayer` answers an over-long body with a bare 413; give it the site's error page.
-async fn friendly_413(response: Response) -> Response {
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_none_or(|v| !v.as_bytes().starts_with(b"text/html"))
-    {
-        return error_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request too large",
-            "The request sent more data than frontdesk accepts (64 KiB); nothing was changed.",
-        );
-    }
-    response
 }
 
 /// The stylesheet and script, built into the binary so a lone executable (or a scratch image) serves them.

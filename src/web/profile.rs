@@ -10,12 +10,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::users::people_event;
-use super::{ClientAddr, CurrentUser, Form, Layout, render, session};
+use super::{CurrentUser, Form, Layout, render, session};
 use crate::domain::{PasswordHasher, PasswordProblem, SecretValue, check_new_password};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::ClientAddr;
+use crate::web::WebState;
+use crate::web::error::AppError;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/profile", get(show))
         .route("/profile/password", post(change_password))
@@ -52,7 +53,7 @@ struct PasswordChange {
 
 async fn change_password(
     me: CurrentUser,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Form(form): Form<PasswordChange>,
 ) -> Result<Response, AppError> {

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 use crate::domain::SecretHash;
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 const CSRF_KEY: &str = "csrf";
 const AUTH_KEY: &str = "auth";

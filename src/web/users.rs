@@ -11,15 +11,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::apps::Moment;
-use super::{AccountAdmin, Checkbox, ClientAddr, CurrentUser, Form, Layout, render, session};
+use super::{AccountAdmin, Checkbox, CurrentUser, Form, Layout, render, session};
 use crate::domain::{parse_email, random_token, token_hash};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::ClientAddr;
 use crate::store::{AuditEntry, NewUserLink, User, UserChangeError};
+use crate::web::WebState;
+use crate::web::error::AppError;
 
-use crate::users::LINK_LIFETIME;
+use crate::service::people::LINK_LIFETIME;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/users", get(list))
         .route("/users/invite", get(invite_form).post(invite))
@@ -64,7 +65,7 @@ struct ListPage {
 
 async fn list(
     AccountAdmin(me): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
 ) -> Result<Html<String>, AppError> {
     let users = state
         .store
@@ -146,7 +147,7 @@ fn link_response(page: &LinkPage) -> Result<Response, AppError> {
 
 async fn invite(
     AccountAdmin(me): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
@@ -204,7 +205,7 @@ async fn invite(
     })
 }
 
-async fn load_user(state: &AppState, id: i64) -> Result<User, AppError> {
+async fn load_user(state: &WebState, id: i64) -> Result<User, AppError> {
     state.store.user_by_id(id).await?.ok_or(AppError::NotFound)
 }
 
@@ -222,7 +223,7 @@ struct EditPage {
 
 async fn edit_form(
     AccountAdmin(me): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let user = load_user(&state, id).await?;
@@ -251,7 +252,7 @@ const LAST_ADMIN: &str =
 
 async fn edit(
     AccountAdmin(me): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<i64>,
     Form(form): Form<EditForm>,
@@ -311,7 +312,7 @@ struct DeletePage {
 
 async fn confirm_delete(
     AccountAdmin(me): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let user = load_user(&state, id).await?;
@@ -330,7 +331,7 @@ struct CsrfOnly {
 
 async fn delete(
     AccountAdmin(me): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<i64>,
     Form(form): Form<CsrfOnly>,
@@ -357,7 +358,7 @@ async fn delete(
 
 async fn reset_link(
     AccountAdmin(me): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<i64>,
     Form(form): Form<CsrfOnly>,
@@ -370,7 +371,7 @@ async fn reset_link(
         "user.password_reset_issued",
         json!({ "email": user.email }),
     );
-    let link = crate::users::issue_reset_link(
+    let link = crate::service::people::issue_reset_link(
         &state.store,
         &state.config.public_url,
         state.clock.now(),

@@ -118,7 +118,7 @@ async fn keys_rotate_and_list_manage_the_signing_keys() {
     let db = dir.path().join("frontdesk.db");
     // A served database has its first key.
     let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
-    let first = app.state.identity.keys.current().signing.kid.clone();
+    let first = app.identity.keys.current().signing.kid.clone();
 
     let out = frontdesk(&db, &["keys", "rotate"], "", &[]);
     assert!(
@@ -143,13 +143,12 @@ async fn keys_rotate_and_list_manage_the_signing_keys() {
     );
 
     // The running server picks the new key up.
-    app.state
-        .identity
+    app.identity
         .keys
-        .reload_if_rotated(&app.store)
+        .reload_if_rotated(&app.store, app.core.clock.now())
         .await
         .unwrap();
-    assert_ne!(app.state.identity.keys.current().signing.kid, first);
+    assert_ne!(app.identity.keys.current().signing.kid, first);
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use frontdesk::config::{Config, ServeArgs};
-use frontdesk::state::AppState;
+use frontdesk::identity::Identity;
+use frontdesk::state::Core;
 use frontdesk::store::Store;
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
@@ -24,7 +25,8 @@ pub struct TestApp {
     pub base: String,
     pub db_path: PathBuf,
     pub store: Store,
-    pub state: AppState,
+    pub core: Core,
+    pub identity: Arc<Identity>,
     server: tokio::task::JoinHandle<()>,
     // Dropped last: the database lives here.
     _dir: Arc<TempDir>,
@@ -42,7 +44,7 @@ impl TestApp {
 
     /// Serves the database in `dir` (a restart when it already holds one).
     pub async fn spawn_on(dir: Arc<TempDir>) -> Self {
-        Self::spawn_with_idle(dir, frontdesk::conn::IDLE_TIMEOUT).await
+        Self::spawn_with_idle(dir, frontdesk::http::listener::IDLE_TIMEOUT).await
     }
 
     /// Serves the database in `dir` the way `frontdesk serve` does, connections ending after `idle`
@@ -58,13 +60,14 @@ impl TestApp {
         };
         let config = Config::from_args(&args, &format!("sqlite://{}", db_path.display())).unwrap();
         let prepared = frontdesk::prepare(config).await.unwrap();
-        let store = prepared.state.store.clone();
-        let state = prepared.state.clone();
+        let store = prepared.core.store.clone();
+        let core = prepared.core.clone();
+        let identity = prepared.identity.clone();
         let router = frontdesk::app(prepared);
         let server = tokio::spawn(async move {
             axum::serve(
-                frontdesk::conn::IdleListener::new(listener, idle),
-                router.into_make_service_with_connect_info::<frontdesk::conn::Peer>(),
+                frontdesk::http::listener::IdleListener::new(listener, idle),
+                router.into_make_service_with_connect_info::<frontdesk::http::listener::Peer>(),
             )
             .await
             .unwrap();
@@ -73,7 +76,8 @@ impl TestApp {
             base,
             db_path,
             store,
-            state,
+            core,
+            identity,
             server,
             _dir: dir,
         }
@@ -89,7 +93,7 @@ impl TestApp {
 
     pub async fn add_user(&self, email: &str, password: &str, admin: bool) {
         let input = Cursor::new(format!("{password}\n"));
-        frontdesk::users::add_user(&self.store, email, None, admin, input)
+        frontdesk::cli::users::add_user(&self.store, email, None, admin, input)
             .await
             .unwrap();
     }

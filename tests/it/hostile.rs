@@ -730,8 +730,8 @@ async fn the_identity_endpoints_refuse_hostile_input_with_oauth_errors_and_write
             None,
             grant.clone().into(),
             FORM,
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
         ),
         (
             "client_id mixed case".into(),

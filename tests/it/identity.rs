@@ -286,13 +286,30 @@ async fn each_token_error_has_its_rfc_6749_code_status_and_headers() {
             StatusCode::BAD_REQUEST,
             "invalid_request",
         ),
+        // RFC 6749 §5.2: "no client authentication included" is invalid_client, 401 with a challenge.
         (
             "no authentication",
             None,
             FORM,
             "grant_type=client_credentials",
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            "client_id without a secret",
+            None,
+            FORM,
+            "grant_type=client_credentials&client_id=DEMO-SP-NOPE",
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            "client_secret without a client_id",
+            None,
+            FORM,
+            "grant_type=client_credentials&client_secret=whatever",
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
         ),
         (
             "unknown client (Basic)",
@@ -499,18 +516,14 @@ async fn expired_malformed_and_foreign_tokens_are_inactive() {
     claims.iat -= 7200;
     claims.nbf -= 7200;
     claims.exp = claims.iat + 3600;
-    let expired = jwt::sign(&app.state.identity.keys.current().signing, &claims).unwrap();
+    let expired = jwt::sign(&app.identity.keys.current().signing, &claims).unwrap();
     // Signed by another frontdesk's key.
     let elsewhere = TestApp::spawn().await;
     let foreign_claims = AccessClaims {
         exp: claims.exp + 7200,
         ..claims.clone()
     };
-    let foreign = jwt::sign(
-        &elsewhere.state.identity.keys.current().signing,
-        &foreign_claims,
-    )
-    .unwrap();
+    let foreign = jwt::sign(&elsewhere.identity.keys.current().signing, &foreign_claims).unwrap();
     // Our signature over changed claims.
     let mut parts: Vec<&str> = token.split('.').collect();
     let tampered_payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
@@ -545,10 +558,18 @@ async fn introspection_and_revocation_need_an_authenticated_app() {
     let token = token_for(&app, &id, &secret).await;
     for path in ["/connect/introspect", "/connect/revocation"] {
         let body = format!("token={token}");
-        let (status, _, json) = post_raw(&app, path, None, FORM, &body).await;
+        // No client authentication at all: invalid_client with a Basic challenge (RFC 6749 §5.2).
+        let (status, headers, json) = post_raw(&app, path, None, FORM, &body).await;
         assert_eq!(
             (status, json["error"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("invalid_request")),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+            "{path}"
+        );
+        assert!(
+            headers[WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic"),
             "{path}"
         );
         let (status, headers, json) = post_raw(&app, path, Some((&id, "wrong")), FORM, &body).await;
@@ -633,11 +654,12 @@ async fn key_rotation_keeps_earlier_tokens_verifiable_and_publishes_both_keys() 
     let (id, secret) = app.register_app("ROTATE", &SCOPES).await;
     let before = token_for(&app, &id, &secret).await;
 
-    let new_kid = frontdesk::identity::keys::rotate(&app.store).await.unwrap();
-    app.state
-        .identity
+    let new_kid = frontdesk::identity::keys::rotate(&app.store, app.core.clock.now())
+        .await
+        .unwrap();
+    app.identity
         .keys
-        .reload_if_rotated(&app.store)
+        .reload_if_rotated(&app.store, app.core.clock.now())
         .await
         .unwrap();
 
@@ -681,7 +703,9 @@ async fn key_rotation_keeps_earlier_tokens_verifiable_and_publishes_both_keys() 
 #[tokio::test]
 async fn retired_keys_drop_out_once_their_tokens_have_expired() {
     let app = TestApp::spawn().await;
-    frontdesk::identity::keys::rotate(&app.store).await.unwrap();
+    frontdesk::identity::keys::rotate(&app.store, app.core.clock.now())
+        .await
+        .unwrap();
     // Pretend the first key was retired two hours ago: every token it signed (1 h) has expired.
     sqlx::query(
         "UPDATE signing_keys SET retired_at = '2000-01-01T00:00:00Z' WHERE retired_at IS NOT NULL",
@@ -689,7 +713,11 @@ async fn retired_keys_drop_out_once_their_tokens_have_expired() {
     .execute(app.store.pool())
     .await
     .unwrap();
-    app.state.identity.keys.reload(&app.store).await.unwrap();
+    app.identity
+        .keys
+        .reload(&app.store, app.core.clock.now())
+        .await
+        .unwrap();
     let jwks: Value = reqwest::get(format!(
         "{}/.well-known/openid-configuration/jwks",
         app.base
@@ -820,8 +848,7 @@ async fn last_used_is_recorded_in_batches() {
         .await
         .unwrap();
     assert_eq!(before, None, "no write per request");
-    app.state
-        .identity
+    app.identity
         .authenticator
         .flush_last_used(&app.store)
         .await

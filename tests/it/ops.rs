@@ -58,7 +58,7 @@ async fn metrics_count_token_requests_sign_ins_apps_and_http_requests() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = frontdesk::ops::metrics_router(app.state.clone());
+    let router = frontdesk::http::health::metrics_router(app.store.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let body = reqwest::get(format!("http://{addr}/metrics"))
         .await

@@ -131,13 +131,13 @@ async fn an_invitation_expires_after_72_hours() {
     let invitee = app.person();
     let token = invitee.csrf(&link).await;
 
-    app.state.clock.advance(Duration::hours(71));
+    app.core.clock.advance(Duration::hours(71));
     assert_eq!(
         invitee.get(&link).await.status(),
         StatusCode::OK,
         "still valid at 71 h"
     );
-    app.state.clock.advance(Duration::hours(2));
+    app.core.clock.advance(Duration::hours(2));
     let r = invitee.get(&link).await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert_eq!(
@@ -530,7 +530,7 @@ async fn repeated_failures_for_one_email_are_refused_the_same_whether_it_exists_
     let r = app.person().try_sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     // ...which ends.
-    app.state.clock.advance(Duration::minutes(6));
+    app.core.clock.advance(Duration::minutes(6));
     app.person().sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
 }
 

@@ -16,10 +16,11 @@ use super::form::{
     token_curl, validate_description, validate_details,
 };
 use crate::domain::{ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::ClientAddr;
 use crate::store::{NewApp, NewSecret, StoreError};
-use crate::web::{AccountAdmin, ClientAddr, Form, Layout, Query, render, session};
+use crate::web::WebState;
+use crate::web::error::AppError;
+use crate::web::{AccountAdmin, Form, Layout, Query, render, session};
 
 #[derive(Template)]
 #[template(path = "apps/create.html")]
@@ -34,7 +35,7 @@ struct CreatePage {
 }
 
 impl CreatePage {
-    fn new(layout: Layout, state: &AppState, values: Values, errors: FieldErrors) -> Self {
+    fn new(layout: Layout, state: &WebState, values: Values, errors: FieldErrors) -> Self {
         Self {
             layout,
             account_code: state.config.account_code.to_string(),
@@ -95,7 +96,7 @@ pub fn prefill(link: CreateLink, catalog: &ScopeCatalog) -> (Values, Option<Stri
 
 pub async fn show(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Query(link): Query<CreateLink>,
 ) -> Result<Response, AppError> {
     let (values, notice) = prefill(link, &state.catalog);
@@ -159,7 +160,7 @@ const TAKEN: &str = "This client code is already taken";
 
 pub async fn submit(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(source_addr): ClientAddr,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, AppError> {

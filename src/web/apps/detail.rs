@@ -9,14 +9,15 @@ use serde_json::json;
 
 use super::form::token_curl;
 use super::{Moment, app_path, audit_entry};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::ClientAddr;
 use crate::store::{AppDetail, AuditFilter, MAX_SECRETS_PER_APP};
+use crate::web::WebState;
 use crate::web::activity::{EventView, describe};
-use crate::web::{AccountAdmin, ClientAddr, CurrentUser, Form, Layout, render, session};
+use crate::web::error::AppError;
+use crate::web::{AccountAdmin, CurrentUser, Form, Layout, render, session};
 
 /// The app with this client ID in our account, or the 404 page.
-pub async fn load_app(state: &AppState, client_id: &str) -> Result<AppDetail, AppError> {
+pub async fn load_app(state: &WebState, client_id: &str) -> Result<AppDetail, AppError> {
     state
         .store
         .app_detail(&state.config.account_code, client_id)
@@ -54,7 +55,7 @@ struct AppPage {
 }
 
 /// The app's scopes under their APIs, in catalog order, with display names.
-pub fn granted_groups(state: &AppState, scopes: &[String]) -> Vec<GrantedGroup> {
+pub fn granted_groups(state: &WebState, scopes: &[String]) -> Vec<GrantedGroup> {
     state
         .catalog
         .groups()
@@ -75,7 +76,7 @@ pub fn granted_groups(state: &AppState, scopes: &[String]) -> Vec<GrantedGroup> 
 }
 
 /// apaleo's create link: the New custom app form, prefilled with this app's settings.
-fn create_link(state: &AppState, app: &AppDetail) -> String {
+fn create_link(state: &WebState, app: &AppDetail) -> String {
     let mut ordered = app.scopes.clone();
     ordered.sort_by_key(|s| state.catalog.position(s));
     let scopes = serde_json::to_string(&ordered).unwrap_or_else(|_| "[]".into());
@@ -99,7 +100,7 @@ fn create_link(state: &AppState, app: &AppDetail) -> String {
 
 pub async fn show(
     user: CurrentUser,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(client_id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let app = load_app(&state, &client_id).await?;
@@ -152,7 +153,7 @@ struct ConfirmDeletePage {
 
 pub async fn confirm_delete(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(client_id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let app = load_app(&state, &client_id).await?;
@@ -170,7 +171,7 @@ pub struct CsrfOnly {
 
 pub async fn delete(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(client_id): Path<String>,
     Form(form): Form<CsrfOnly>,

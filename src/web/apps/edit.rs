@@ -12,10 +12,11 @@ use super::audit_entry;
 use super::detail::{back_to_app, load_app};
 use super::form::{FieldErrors, ScopeGroup, Values, scope_groups, validate_details};
 use crate::domain::PiiMode;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::ClientAddr;
 use crate::store::AppEdit;
-use crate::web::{AccountAdmin, ClientAddr, Form, Layout, render, session};
+use crate::web::WebState;
+use crate::web::error::AppError;
+use crate::web::{AccountAdmin, Form, Layout, render, session};
 
 #[derive(Template)]
 #[template(path = "apps/edit.html")]
@@ -31,7 +32,7 @@ struct EditPage {
 
 fn page(
     layout: Layout,
-    state: &AppState,
+    state: &WebState,
     app: &crate::store::AppDetail,
     values: Values,
     errors: FieldErrors,
@@ -49,7 +50,7 @@ fn page(
 
 pub async fn show(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(client_id): Path<String>,
 ) -> Result<Response, AppError> {
     let app = load_app(&state, &client_id).await?;
@@ -80,7 +81,7 @@ pub struct EditForm {
 
 pub async fn submit(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(client_id): Path<String>,
     Form(form): Form<EditForm>,

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::{PiiMode, ScopeCatalog, single_line};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::web::{Layout, render};
 
 pub const MAX_NAME_CHARS: usize = 100;

@@ -7,9 +7,9 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::{Moment, list_url};
-use crate::error::AppError;
-use crate::state::AppState;
 use crate::store::{AppQuery, AppSort};
+use crate::web::WebState;
+use crate::web::error::AppError;
 use crate::web::{AccountAdmin, CurrentUser, Layout, Query, render};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -63,7 +63,7 @@ struct ListPage {
 
 pub async fn list(
     user: CurrentUser,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Query(params): Query<ListParams>,
 ) -> Result<Html<String>, AppError> {
     let search = params.q.trim();

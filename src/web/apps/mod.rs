@@ -14,11 +14,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
-use crate::state::AppState;
 use crate::store::AuditEntry;
 use crate::web::CurrentUser;
+use crate::web::WebState;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/apps/connected-apps", get(list::list))
         .route("/apps/connected-apps/new", get(list::choose))

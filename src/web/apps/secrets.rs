@@ -14,10 +14,11 @@ use super::form::{
     CredentialsPage, FieldErrors, credentials_response, token_curl, validate_description,
 };
 use crate::domain::{PasswordHasher, SecretValue};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::ClientAddr;
 use crate::store::{AddSecretError, AppDetail, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
-use crate::web::{AccountAdmin, Checkbox, ClientAddr, Form, Layout, render, session};
+use crate::web::WebState;
+use crate::web::error::AppError;
+use crate::web::{AccountAdmin, Checkbox, Form, Layout, render, session};
 
 const TOO_MANY: &str =
     "This app already has 10 secrets, the most allowed. Delete one before adding another.";
@@ -37,7 +38,7 @@ fn full(app: &AppDetail) -> bool {
 
 pub async fn show_add(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(client_id): Path<String>,
 ) -> Result<Response, AppError> {
     let app = load_app(&state, &client_id).await?;
@@ -60,7 +61,7 @@ pub struct AddSecretForm {
 
 pub async fn add(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(client_id): Path<String>,
     Form(form): Form<AddSecretForm>,
@@ -136,7 +137,7 @@ struct ConfirmDeletePage {
 }
 
 async fn find_secret(
-    state: &AppState,
+    state: &WebState,
     client_id: &str,
     secret_id: i64,
 ) -> Result<(AppDetail, SecretInfo), AppError> {
@@ -152,7 +153,7 @@ async fn find_secret(
 
 pub async fn confirm_delete(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path((client_id, secret_id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
     let (app, secret) = find_secret(&state, &client_id, secret_id).await?;
@@ -176,7 +177,7 @@ pub struct DeleteSecretForm {
 
 pub async fn delete(
     AccountAdmin(user): AccountAdmin,
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path((client_id, secret_id)): Path<(String, i64)>,
     Form(form): Form<DeleteSecretForm>,

@@ -1,4 +1,4 @@
-//! Connections that cannot be held open for nothing. `axum::serve` gives hyper no timer, so a client that
+//! The listener: connections that cannot be held open for nothing. `axum::serve` gives hyper no timer, so a client that
 //! connects and never sends a byte, stops halfway through its headers, or leaves a keep-alive connection
 //! idle keeps a socket and its buffers forever (a slowloris attack: a thousand such connections took a
 //! thousand file descriptors and 22 MiB, found by bench/soak.sh). `IdleListener` hands each accepted

@@ -1,58 +1,96 @@
-//! People management outside the browser: the first admin at first start, and `frontdesk users add`.
+//! `frontdesk users ...`: people management from the machine, for the first admin and locked-out operators.
 
 use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::Subcommand;
 
 use serde_json::json;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
+use super::{Cli, config, open_store};
 use crate::config::Config;
-use crate::domain::{
-    PasswordHasher, SecretValue, check_new_password, parse_email, random_token, single_line,
-    token_hash,
-};
-use crate::store::{AuditEntry, NewUser, NewUserLink, Store, StoreError, User, UserChangeError};
+use crate::domain::{PasswordHasher, SecretValue, check_new_password, parse_email, single_line};
+use crate::service::people::issue_reset_link;
+use crate::store::{AuditEntry, NewUser, Store, StoreError, User, UserChangeError};
 
-/// How long an invitation or a password-reset link works.
-pub const LINK_LIFETIME: Duration = Duration::hours(72);
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// List every user: email, account admin, enabled, last sign-in, name.
+    List,
+    /// Make a user an account admin (true) or a member (false).
+    SetAdmin {
+        email: String,
+        /// true or false
+        #[arg(action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+        admin: bool,
+    },
+    /// Disable a user: they are signed out at their next request and cannot sign in.
+    Disable { email: String },
+    /// Print a single-use link (valid 72 hours) with which the user chooses a new password.
+    ResetPassword { email: String },
+    /// Add a user; the password is read as one line from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user an account admin.
+        #[arg(long)]
+        admin: bool,
+    },
+}
 
-/// Creates the first account admin when there is no user at all. With no configured password, one is
-/// generated and printed once, with a line telling the person to change it.
-pub async fn bootstrap_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
-    if store.count_users().await? > 0 {
-        tracing::info!("sign in at {}/login with your account", config.public_url);
-        return Ok(());
-    }
-    let (password, generated) = match &config.admin_password {
-        Some(p) => (SecretValue::from_presented(p.clone()), false),
-        None => (SecretValue::generate(), true),
+pub(super) async fn run(cli: &Cli, command: &UsersCommand) -> Result<(), ExitCode> {
+    let store = open_store(&cli.database_url).await?;
+    let result = match command {
+        UsersCommand::Add { email, name, admin } => {
+            let stdin = std::io::stdin().lock();
+            add_user(&store, email, name.as_deref(), *admin, stdin)
+                .await
+                .map(|()| {
+                    let role = if *admin { " (account admin)" } else { "" };
+                    format!("added {}{role}", email.trim().to_lowercase())
+                })
+        }
+        UsersCommand::List => list_users(&store).await.map(|s| s.trim_end().to_owned()),
+        UsersCommand::SetAdmin { email, admin } => {
+            set_flags(&store, email, Some(*admin), None).await.map(|u| {
+                format!(
+                    "{} is {}",
+                    u.email,
+                    if *admin {
+                        "an account admin"
+                    } else {
+                        "a member"
+                    }
+                )
+            })
+        }
+        UsersCommand::Disable { email } => set_flags(&store, email, None, Some(false))
+            .await
+            .map(|u| format!("{} is disabled", u.email)),
+        UsersCommand::ResetPassword { email } => {
+            let config = config(cli)?;
+            reset_password_link(&store, &config, email)
+                .await
+                .map(|link| format!("single-use password reset link (valid 72 hours):\n{link}"))
+        }
     };
-    let hash = PasswordHasher.hash_async(password.clone()).await?;
-    store
-        .insert_user(NewUser {
-            email: &config.admin_email,
-            display_name: "Administrator",
-            password_hash: &hash,
-            is_admin: true,
-        })
-        .await?;
-    if generated {
-        tracing::warn!(
-            "created the account admin {} with the generated password {} (shown only this once)",
-            config.admin_email,
-            password.expose()
-        );
-        tracing::warn!(
-            "sign in at {}/login and change this password, or set FRONTDESK_ADMIN_PASSWORD before the first start",
-            config.public_url
-        );
-    } else {
-        tracing::info!(
-            "created the account admin {}; sign in at {}/login with the password from FRONTDESK_ADMIN_PASSWORD",
-            config.admin_email,
-            config.public_url
-        );
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            Ok(())
+        }
+        Err(UserCommandError::Invalid(why)) => {
+            eprintln!("error: {why}");
+            Err(ExitCode::FAILURE)
+        }
+        Err(UserCommandError::Other(e)) => {
+            eprintln!("error: {e:#}");
+            Err(ExitCode::FAILURE)
+        }
     }
-    Ok(())
 }
 
 /// Why a `frontdesk users` command refused; the message is printed as is and the process exits with 1.
@@ -108,30 +146,6 @@ pub async fn add_user(
         ))),
         Err(e) => Err(UserCommandError::Other(e.into())),
     }
-}
-
-/// Issues a single-use password-reset link for `user`; returns the link.
-pub async fn issue_reset_link(
-    store: &Store,
-    public_url: &str,
-    now: OffsetDateTime,
-    user: &User,
-    entry: AuditEntry<'_>,
-) -> Result<String, StoreError> {
-    let token = random_token();
-    let link = NewUserLink {
-        kind: "password_reset",
-        token_hash: &token_hash(&token),
-        email: &user.email,
-        display_name: &user.display_name,
-        is_admin: user.is_admin,
-        user_id: Some(user.id),
-        created_by: entry.actor_id,
-        created_at: now,
-        expires_at: now + LINK_LIFETIME,
-    };
-    store.create_user_link(link, entry).await?;
-    Ok(format!("{public_url}/password-reset/{token}"))
 }
 
 /// Changes made from the command line are audited as done by the operator at the machine.

@@ -51,7 +51,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = ErrorPage {
         title,
         message,
-        request_id: crate::ops::current_request_id().filter(|id| !id.is_empty()),
+        request_id: crate::http::observe::current_request_id().filter(|id| !id.is_empty()),
     }
     .render()
     .unwrap_or_else(|_| format!("{} {title}", status.as_u16()));

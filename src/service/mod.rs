@@ -1,0 +1,4 @@
+//! What the dashboard, the command line and start-up do alike, above the store: one implementation of
+//! each operation, whichever door or command asks for it.
+
+pub mod people;
