@@ -100,6 +100,7 @@ async fn submit(
         state
             .sign_in_throttle
             .failed(&email, address.as_deref(), now);
+        metrics::counter!("frontdesk_sign_ins_total", "outcome" => "failure").increment(1);
         let page = LoginPage {
             csrf_token: session::csrf_token(&session).await?,
             email: &email,
@@ -134,6 +135,7 @@ async fn submit(
             state
                 .sign_in_throttle
                 .failed(&email, address.as_deref(), now);
+            metrics::counter!("frontdesk_sign_ins_total", "outcome" => "failure").increment(1);
             let entry = AuditEntry {
                 actor_id: None,
                 actor_email: Some(&email),

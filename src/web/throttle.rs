@@ -3,7 +3,7 @@
 //! never tell which emails are real.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use time::{Duration, OffsetDateTime};
 
@@ -50,10 +50,15 @@ fn keys(email: &str, address: Option<&str>) -> [(String, u32); 2] {
 }
 
 impl SignInThrottle {
+    /// The counts, even after a panic elsewhere while they were held: each change to them is a few
+    /// plain assignments, so they are still sound, and a throttle that stopped counting would let
+    /// guessing run free.
+    fn entries(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub fn check(&self, email: &str, address: Option<&str>, now: OffsetDateTime) -> Verdict {
-        let Ok(mut entries) = self.entries.lock() else {
-            return Verdict::Proceed(std::time::Duration::ZERO);
-        };
+        let mut entries = self.entries();
         let mut slow = false;
         for (key, _) in keys(email, address) {
             let Some(entry) = entries.get(&key).copied() else {
@@ -81,9 +86,7 @@ impl SignInThrottle {
     }
 
     pub fn failed(&self, email: &str, address: Option<&str>, now: OffsetDateTime) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
+        let mut entries = self.entries();
         for (key, limit) in keys(email, address) {
             let entry = entries.entry(key).or_insert(Entry {
                 failures: 0,
@@ -113,9 +116,7 @@ impl SignInThrottle {
     /// A successful sign-in clears that email's count (not the address's, or signing in to one's own
     /// account between guesses would reset it).
     pub fn succeeded(&self, email: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&format!("email:{email}"));
-        }
+        self.entries().remove(&format!("email:{email}"));
     }
 }
 
@@ -126,7 +127,7 @@ mod tests {
     #[test]
     fn five_failures_lock_an_email_for_a_while() {
         let t = SignInThrottle::default();
-        let now = OffsetDateTime::now_utc();
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
         for _ in 0..EMAIL_LIMIT {
             assert!(matches!(
                 t.check("a@x", Some("1.1.1.1"), now),
@@ -146,9 +147,34 @@ mod tests {
     }
 
     #[test]
+    fn a_poisoned_lock_does_not_switch_the_throttle_off() {
+        let t = std::sync::Arc::new(SignInThrottle::default());
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+        let holder = t.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = holder.entries.lock();
+            panic!("a panic while the counts are held poisons the lock");
+        })
+        .join();
+        assert!(t.entries.is_poisoned());
+        for _ in 0..EMAIL_LIMIT {
+            t.failed("a@x", Some("1.1.1.1"), now);
+        }
+        assert!(matches!(
+            t.check("a@x", Some("2.2.2.2"), now),
+            Verdict::Refuse(_)
+        ));
+        t.succeeded("a@x");
+        assert!(matches!(
+            t.check("a@x", Some("2.2.2.2"), now),
+            Verdict::Proceed(_)
+        ));
+    }
+
+    #[test]
     fn success_resets_the_email_count() {
         let t = SignInThrottle::default();
-        let now = OffsetDateTime::now_utc();
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
         for _ in 0..EMAIL_LIMIT - 1 {
             t.failed("a@x", None, now);
         }

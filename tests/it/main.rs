@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod create_app;
+mod doors;
 mod helpers;
 mod hostile;
 mod identity;

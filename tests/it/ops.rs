@@ -91,6 +91,27 @@ async fn metrics_count_token_requests_sign_ins_apps_and_http_requests() {
 }
 
 #[tokio::test]
+async fn metrics_count_failed_sign_ins() {
+    let app = TestApp::spawn().await;
+    let failures = || async {
+        let body = frontdesk::http::observe::metrics_handle().render();
+        body.lines()
+            .find(|l| l.starts_with("frontdesk_sign_ins_total{outcome=\"failure\"}"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let before = failures().await;
+    let person = app.person();
+    let r = person.try_sign_in(ADMIN_EMAIL, "not the password").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = person.try_sign_in("not an email", "whatever").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Other tests in this process may fail sign-ins too: at least these two were counted.
+    assert!(failures().await - before >= 2.0);
+}
+
+#[tokio::test]
 async fn a_backup_taken_while_writes_go_on_holds_every_committed_app() {
     let app = TestApp::spawn().await;
     seed_apps(&app, 20, "BEFORE").await;
@@ -159,6 +180,20 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
         .unwrap()
         .to_owned();
 
+    let missing = person.get("/no/such/page").await;
+    let not_found = (
+        missing.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned(),
+        missing.status(),
+    );
+    let page = html(missing).await;
+    assert!(
+        page.root_element().html().contains(&not_found.0),
+        "the 404 page quotes its request id"
+    );
+
     let (code, _) = terminate(&mut served.child);
     assert_eq!(code, Some(0));
     let logs = served.logs();
@@ -180,6 +215,33 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
         .unwrap_or_else(|| panic!("no request span in {created}"));
     assert_eq!(request_span["request_id"], request_id.as_str());
     assert_eq!(request_span["route"], "/apps/connected-apps/create");
+
+    // One access line per request, with method, route template, status, duration and request id.
+    let access = |id: &str| -> Vec<&serde_json::Value> {
+        events
+            .iter()
+            .filter(|e| {
+                e["target"] == "frontdesk::access"
+                    && e["spans"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|s| s["request_id"] == id))
+            })
+            .collect()
+    };
+    let lines_for_create = access(&request_id);
+    assert_eq!(lines_for_create.len(), 1, "{lines_for_create:?}");
+    let line = &lines_for_create[0]["fields"];
+    assert_eq!(line["method"], "POST");
+    assert_eq!(line["route"], "/apps/connected-apps/create");
+    assert_eq!(line["status"], 200);
+    assert!(line["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    assert_eq!(lines_for_create[0]["level"], "INFO");
+    // The id an error page quotes finds its line too.
+    let (missing_id, _) = &not_found;
+    let lines_for_404 = access(missing_id);
+    assert_eq!(lines_for_404.len(), 1, "no access line for the 404's id");
+    assert_eq!(lines_for_404[0]["fields"]["status"], 404);
+    assert_eq!(lines_for_404[0]["fields"]["route"], "unmatched");
     let all = lines.join("\n");
     for (what, value) in [
         ("secret", secret.as_str()),
@@ -188,6 +250,18 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
     ] {
         assert!(!all.contains(value), "the {what} is in the logs");
     }
+}
+
+#[tokio::test]
+async fn rust_log_can_silence_the_access_log() {
+    let mut served = serve_binary(&[("RUST_LOG", "info,frontdesk::access=off")]).await;
+    let r = served.person().get("/login").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (code, _) = terminate(&mut served.child);
+    assert_eq!(code, Some(0));
+    let logs = served.logs();
+    assert!(logs.contains("frontdesk stopped"), "{logs}");
+    assert!(!logs.contains("frontdesk::access"), "{logs}");
 }
 
 #[tokio::test]
