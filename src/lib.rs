@@ -5,8 +5,6 @@
 //! composes them: `prepare` opens what they need, `app` is the whole HTTP surface that tests drive and
 //! `cli::serve` runs.
 
-#![forbid(unsafe_code)]
-
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 /// keeps later ones in the heap, which never shrinks: RSS would grow by 19 MiB per concurrent run and
 /// stay there. A fixed threshold returns such blocks to the system as soon as they are freed.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)] // the project's one unsafe call: glibc's allocator setting
 fn return_large_blocks_to_the_system() {
     // SAFETY: mallopt only tunes the allocator; called once, before any other thread exists.
     unsafe {

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use serde_json::json;
-use time::OffsetDateTime;
 
 use super::{Cli, config, open_store};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{PasswordHasher, SecretValue, check_new_password, parse_email, single_line};
 use crate::service::people::issue_reset_link;
@@ -252,7 +252,7 @@ pub async fn reset_password_link(
     issue_reset_link(
         store,
         &config.public_url,
-        OffsetDateTime::now_utc(),
+        Clock::default().now(),
         &user,
         entry,
     )

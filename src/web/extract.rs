@@ -145,6 +145,7 @@ where
 {
     type Rejection = AppError;
 
+    #[allow(clippy::disallowed_types)] // the one place axum's own Path is used: wrapped here
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await

@@ -177,7 +177,7 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// The stylesheet and script, built into the binary so a lone executable (or a scratch image) serves them.
-async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "app.css" => (
             include_str!("../../static/app.css"),

@@ -359,6 +359,7 @@ async fn signed_in_burst(served: &Served, round: usize) -> Arc<Burst> {
 /// SIGKILL: no shutdown code runs, whatever was not committed is lost.
 fn kill_hard(served: &mut Served) {
     // SAFETY: sending a signal to our own child process.
+    #[allow(unsafe_code)] // signalling the child: libc::kill has no safe wrapper here
     let sent = unsafe { libc::kill(i32::try_from(served.child.id()).unwrap(), libc::SIGKILL) };
     assert_eq!(sent, 0);
     let status = served.child.wait().unwrap();

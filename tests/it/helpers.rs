@@ -267,6 +267,7 @@ pub async fn serve_binary_on(dir: Arc<TempDir>, extra_env: &[(&str, &str)]) -> S
 pub fn terminate(child: &mut Child) -> (Option<i32>, Duration) {
     let started = Instant::now();
     // SAFETY: sending a signal to our own child process.
+    #[allow(unsafe_code)] // signalling the child: libc::kill has no safe wrapper here
     unsafe {
         libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM);
     }

@@ -1,6 +1,10 @@
 //! The one integration-test binary: each test starts frontdesk on its own port with a fresh database and
 //! drives it over real HTTP with a cookie-keeping client.
 
+// A test that cannot unwrap says less, not more: the whole test crate is test code (clippy's
+// allow-*-in-tests settings only reach `#[test]` functions and `#[cfg(test)]` modules).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod cli;
 mod crash;
 mod create_app;
