@@ -16,4 +16,5 @@ mod login;
 mod manage_app;
 mod ops;
 mod people;
+mod rooms;
 mod web_security;
