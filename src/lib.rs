@@ -96,43 +96,52 @@ async fn not_found(uri: Uri) -> Response {
     }
 }
 
-/// Periodic work of a running server: notice key rotations made by `frontdesk keys rotate`, drop keys
-/// whose tokens have expired, write "last used" times in batches, forget stale cache entries, purge
-/// expired revocations, and fold the metrics' histogram samples into their buckets. Every failure is
-/// logged; none stops the loop.
+/// Periodic work of a running server, one round every 5 seconds (see `background_round`).
 pub fn spawn_background_tasks(core: &Core, identity: &Arc<Identity>) {
     let core = core.clone();
     let identity = identity.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        let mut tick = tokio::time::interval(BACKGROUND_TICK);
         let mut round: u64 = 0;
         loop {
             tick.tick().await;
             round += 1;
-            // The recorder is built without the exporter's upkeep task (`build_recorder`), so this is
-            // ours: otherwise every histogram sample stays in memory until a scrape, which never comes
-            // when no metrics listener is configured (about 40 bytes per request; see bench/soak.sh).
-            http::observe::metrics_handle().run_upkeep();
-            let now = core.clock.now();
-            let result = if round.is_multiple_of(12) {
-                identity.keys.reload(&core.store, now).await
-            } else {
-                identity.keys.reload_if_rotated(&core.store, now).await
-            };
-            if let Err(e) = result {
-                tracing::error!(error = %format!("{e:#}"), "reloading signing keys failed");
-            }
-            if round.is_multiple_of(6) {
-                if let Err(e) = identity.authenticator.flush_last_used(&core.store).await {
-                    tracing::error!(error = %format!("{e:#}"), "recording secret use failed");
-                }
-                identity.authenticator.housekeeping();
-            }
-            if round.is_multiple_of(720)
-                && let Err(e) = core.store.purge_revoked_tokens(now).await
-            {
-                tracing::error!(error = %format!("{e:#}"), "purging expired revocations failed");
-            }
+            background_round(&core, &identity, round).await;
         }
     });
+}
+
+/// How often `background_round` runs.
+pub const BACKGROUND_TICK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Round `round` of the periodic work: fold the metrics' histogram samples into their buckets (every
+/// round), notice key rotations made by `frontdesk keys rotate` (every round; a full reload, which also
+/// drops keys whose tokens have expired, every minute), write "last used" times in batches and forget
+/// stale cache entries (every 30 s), purge expired revocations (every hour). Every failure is logged
+/// and none stops the rounds that follow.
+pub async fn background_round(core: &Core, identity: &Identity, round: u64) {
+    // The recorder is built without the exporter's upkeep task (`build_recorder`), so this is ours:
+    // otherwise every histogram sample stays in memory until a scrape, which never comes when no
+    // metrics listener is configured (about 40 bytes per request; see bench/soak.sh).
+    http::observe::metrics_handle().run_upkeep();
+    let now = core.clock.now();
+    let result = if round.is_multiple_of(12) {
+        identity.keys.reload(&core.store, now).await
+    } else {
+        identity.keys.reload_if_rotated(&core.store, now).await
+    };
+    if let Err(e) = result {
+        tracing::error!(error = %format!("{e:#}"), "reloading signing keys failed");
+    }
+    if round.is_multiple_of(6) {
+        if let Err(e) = identity.authenticator.flush_last_used(&core.store).await {
+            tracing::error!(error = %format!("{e:#}"), "recording secret use failed");
+        }
+        identity.authenticator.housekeeping();
+    }
+    if round.is_multiple_of(720)
+        && let Err(e) = core.store.purge_revoked_tokens(now).await
+    {
+        tracing::error!(error = %format!("{e:#}"), "purging expired revocations failed");
+    }
 }

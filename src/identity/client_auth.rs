@@ -234,9 +234,7 @@ impl Authenticator {
     }
 
     fn accept(&self, client_id: &str, secret_id: i64, scopes: Vec<String>) -> AuthenticatedClient {
-        if let Ok(mut map) = self.last_used.lock() {
-            map.insert(secret_id, self.clock.now());
-        }
+        self.last_used().insert(secret_id, self.clock.now());
         AuthenticatedClient {
             client_id: client_id.to_owned(),
             secret_id,
@@ -245,15 +243,29 @@ impl Authenticator {
     }
 
     /// Writes the pending "last used" times; called periodically and at shutdown.
+    /// Times that could not be written are kept for the next round (unless a newer use came
+    /// meanwhile), not dropped.
     pub async fn flush_last_used(&self, store: &Store) -> anyhow::Result<()> {
-        let pending: Vec<(i64, OffsetDateTime)> = match self.last_used.lock() {
-            Ok(mut map) => map.drain().collect(),
-            Err(_) => return Ok(()),
-        };
-        if !pending.is_empty() {
-            store.record_secret_use(&pending).await?;
+        let pending: Vec<(i64, OffsetDateTime)> = self.last_used().drain().collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = store.record_secret_use(&pending).await {
+            let mut map = self.last_used();
+            for (secret_id, at) in pending {
+                map.entry(secret_id).or_insert(at);
+            }
+            return Err(e.into());
         }
         Ok(())
+    }
+
+    /// The pending "last used" times, even after a panic elsewhere while they were held (each change
+    /// to them is one insert or a drain).
+    fn last_used(&self) -> std::sync::MutexGuard<'_, HashMap<i64, OffsetDateTime>> {
+        self.last_used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Forgets stale cache entries and idle rate-limit keys, so memory stays flat.

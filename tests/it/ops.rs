@@ -407,3 +407,68 @@ async fn no_secret_is_found_outside_its_one_time_page() {
     }
     assert!(!logs.contains(ADMIN_PASSWORD));
 }
+
+/// A log writer into memory, for tests that read what was logged.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn background_failures_are_logged_not_dropped() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = app.register_app("BACKGROUND", &["setup.read"]).await;
+    let token = |app: &TestApp| {
+        reqwest::Client::new()
+            .post(format!("{}/connect/token", app.base))
+            .basic_auth(&id, Some(&secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+    };
+    assert_eq!(token(&app).await.unwrap().status(), StatusCode::OK);
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    // The database goes away under the periodic work; the hourly round runs every job.
+    app.store.pool().close().await;
+    frontdesk::background_round(&app.core, &app.identity, 720).await;
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for failure in [
+        "reloading signing keys failed",
+        "recording secret use failed",
+        "purging expired revocations failed",
+    ] {
+        assert!(logs.contains(failure), "{failure} not logged in:\n{logs}");
+    }
+    assert!(logs.contains("ERROR"), "{logs}");
+
+    // The "last used" time that could not be written is still pending: written once the database
+    // is back (a new pool on the same file, as after a restart of the database).
+    let reopened = frontdesk::store::Store::open(&format!("sqlite://{}", app.db_path.display()))
+        .await
+        .unwrap();
+    app.identity
+        .authenticator
+        .flush_last_used(&reopened)
+        .await
+        .unwrap();
+    let used: Option<String> = sqlx::query_scalar("SELECT last_used_at FROM app_secrets")
+        .fetch_one(reopened.pool())
+        .await
+        .unwrap();
+    assert!(used.is_some(), "the use was dropped with the failed write");
+}
