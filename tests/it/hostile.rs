@@ -610,15 +610,23 @@ async fn the_identity_endpoints_refuse_hostile_input_with_oauth_errors_and_write
 
     let lower = w.client_id.to_lowercase();
     let cyrillic = w.client_id.replacen('E', "Е", 1);
+    // One letter's case swapped (the first letter past the lookup id; a digit has no case).
+    let at = w
+        .secret
+        .char_indices()
+        .skip(10)
+        .find(|(_, c)| c.is_ascii_alphabetic())
+        .map(|(i, _)| i)
+        .unwrap();
     let mut secret_case = w.secret.clone();
-    secret_case.replace_range(10..11, &w.secret[10..11].to_ascii_uppercase());
-    secret_case = if secret_case == w.secret {
-        let mut s = w.secret.clone();
-        s.replace_range(10..11, &w.secret[10..11].to_ascii_lowercase());
-        s
+    let letter = &w.secret[at..=at];
+    let swapped = if letter == letter.to_ascii_uppercase() {
+        letter.to_ascii_lowercase()
     } else {
-        secret_case
+        letter.to_ascii_uppercase()
     };
+    secret_case.replace_range(at..=at, &swapped);
+    assert_ne!(secret_case, w.secret);
     let long = "x".repeat(10_000);
     let hostile_scopes = [
         "setup.read\0".to_owned(),
