@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::IntoResponse;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
 
@@ -100,23 +101,67 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        if !is_form(req.headers()) {
-            return Err(rejected(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Send this form as application/x-www-form-urlencoded; nothing was changed.".into(),
-            ));
-        }
-        let body = Bytes::from_request(req, state).await.map_err(|rejection| {
-            let status = rejection.into_response().status();
-            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "The form sent more data than frontdesk accepts (64 KiB); nothing was changed."
-            } else {
-                "The form could not be read; nothing was changed."
-            };
-            rejected(status, message.into())
-        })?;
+        let body = form_body(req, state).await?;
         parse(&body, "form").map(Self)
     }
+}
+
+/// A dashboard form that changes something. The session's CSRF token must come with it, exactly once,
+/// as the field `csrf_token`; the other fields are read into `T` as `Form` reads them. A handler that
+/// takes its input this way cannot forget the check, and `T` does not carry the token.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<WebState> for CsrfForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let session = session_of(&mut parts, state).await?;
+        let body = form_body(Request::from_parts(parts, body), state).await?;
+        if crate::http::urlencoded::decode(&body).is_err() {
+            return Err(rejected(
+                StatusCode::BAD_REQUEST,
+                "The form contained text that is not valid UTF-8; nothing was changed.".into(),
+            ));
+        }
+        let (token, fields) = without_csrf_token(&body)?;
+        session::verify_csrf(&session, &token).await?;
+        parse(&fields, "form").map(Self)
+    }
+}
+
+/// A form that has nothing but its CSRF token (confirmations: delete, sign out, ...).
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct NoFields {}
+
+/// Splits the `csrf_token` field off a (valid UTF-8) form body: its value, and the other fields as sent.
+/// Missing is a CSRF failure; sent twice, a form no browser of ours posts.
+fn without_csrf_token(body: &[u8]) -> Result<(String, Vec<u8>), AppError> {
+    let mut token = None;
+    let mut rest: Vec<&[u8]> = Vec::new();
+    for field in body.split(|&b| b == b'&').filter(|f| !f.is_empty()) {
+        let (name, value) = match field.iter().position(|&b| b == b'=') {
+            Some(at) => (&field[..at], &field[at + 1..]),
+            None => (field, &b""[..]),
+        };
+        let decode = |raw: &[u8]| {
+            std::str::from_utf8(raw)
+                .ok()
+                .and_then(|s| crate::http::urlencoded::decode_component(s).ok())
+        };
+        if decode(name).as_deref() != Some("csrf_token") {
+            rest.push(field);
+        } else if token.replace(decode(value).unwrap_or_default()).is_some() {
+            return Err(rejected(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read (csrf_token was sent more than once); nothing was changed."
+                    .into(),
+            ));
+        }
+    }
+    let token = token.ok_or(AppError::Csrf)?;
+    Ok((token, rest.join(&b'&')))
 }
 
 /// A query string, read as strictly as `Form`; problems get the friendly 400 page, not plain text.
@@ -169,6 +214,25 @@ impl<'de> serde::Deserialize<'de> for Checkbox {
             )),
         }
     }
+}
+
+/// The body of a form post: the right content type, within the size limit.
+async fn form_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    if !is_form(req.headers()) {
+        return Err(rejected(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send this form as application/x-www-form-urlencoded; nothing was changed.".into(),
+        ));
+    }
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        let status = rejection.into_response().status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "The form sent more data than frontdesk accepts (64 KiB); nothing was changed."
+        } else {
+            "The form could not be read; nothing was changed."
+        };
+        rejected(status, message.into())
+    })
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
@@ -232,6 +296,25 @@ mod tests {
             AppError::Rejected { message, .. } => message,
             _ => panic!("not a rejection"),
         }
+    }
+
+    #[test]
+    fn the_csrf_token_is_split_off_exactly_once() {
+        let (token, rest) = without_csrf_token(b"name=a&csrf_token=t%2Bk&scopes=x").unwrap();
+        assert_eq!(token, "t+k");
+        assert_eq!(rest, b"name=a&scopes=x");
+        // Its name may be percent-encoded like any other.
+        let (token, rest) = without_csrf_token(b"csrf%5Ftoken=abc").unwrap();
+        assert_eq!((token.as_str(), rest.as_slice()), ("abc", &b""[..]));
+        assert!(matches!(without_csrf_token(b"name=a"), Err(AppError::Csrf)));
+        let twice = message(without_csrf_token(b"csrf_token=a&csrf_token=a").unwrap_err());
+        assert!(
+            twice.contains("csrf_token was sent more than once"),
+            "{twice}"
+        );
+        // An empty token is a token that will not match, not a missing field.
+        let (token, _) = without_csrf_token(b"csrf_token=&name=a").unwrap();
+        assert_eq!(token, "");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-use super::{Form, render, session};
+use super::{CsrfForm, render, session};
 use crate::domain::{
     PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password, token_hash,
 };
@@ -135,7 +135,6 @@ async fn usable_link(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct PasswordForm {
-    csrf_token: String,
     password: String,
     confirm: String,
 }
@@ -160,9 +159,8 @@ async fn submit(
     session: Session,
     ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
-    Form(form): Form<PasswordForm>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&session, &form.csrf_token).await?;
     let link = match usable_link(&state, flow, &token).await? {
         Ok(link) => link,
         Err(page) => return Ok(page),

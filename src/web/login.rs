@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::throttle::Verdict;
-use super::{Form, Query, render, session};
+use super::{CsrfForm, NoFields, Query, render, session};
 use crate::domain::{PasswordHasher, SecretValue, parse_email};
 use crate::http::ClientAddr;
 use crate::store::AuditEntry;
@@ -67,7 +67,6 @@ async fn show(session: Session, Query(q): Query<NextQuery>) -> Result<Response, 
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct LoginForm {
-    csrf_token: String,
     email: String,
     password: String,
     next: String,
@@ -77,10 +76,8 @@ async fn submit(
     State(state): State<WebState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    Form(form): Form<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&session, &form.csrf_token).await?;
-
     let email: String = form.email.trim().to_lowercase().chars().take(254).collect();
     let address = addr.map(|a| a.to_string());
     let now = state.clock.now();
@@ -173,14 +170,7 @@ fn too_many_attempts(seconds: u64) -> Response {
     response
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct LogoutForm {
-    csrf_token: String,
-}
-
-async fn logout(session: Session, Form(form): Form<LogoutForm>) -> Result<Response, AppError> {
-    session::verify_csrf(&session, &form.csrf_token).await?;
+async fn logout(session: Session, _: CsrfForm<NoFields>) -> Result<Response, AppError> {
     session::sign_out(&session).await?;
     Ok(Redirect::to("/login").into_response())
 }

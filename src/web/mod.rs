@@ -23,7 +23,7 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-pub use extract::{AccountAdmin, Checkbox, CurrentUser, Form, Path, Query};
+pub use extract::{AccountAdmin, Checkbox, CsrfForm, CurrentUser, Form, NoFields, Path, Query};
 pub use throttle::SignInThrottle;
 
 use self::error::{AppError, error_page};

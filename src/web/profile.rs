@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::users::people_event;
-use super::{CurrentUser, Form, Layout, render, session};
+use super::{CsrfForm, CurrentUser, Layout, render, session};
 use crate::domain::{PasswordHasher, PasswordProblem, SecretValue, check_new_password};
 use crate::http::ClientAddr;
 use crate::web::WebState;
@@ -42,7 +42,6 @@ async fn show(me: CurrentUser) -> Result<Response, AppError> {
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct PasswordChange {
-    csrf_token: String,
     current_password: String,
     new_password: String,
     confirm: String,
@@ -55,9 +54,8 @@ async fn change_password(
     me: CurrentUser,
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
-    Form(form): Form<PasswordChange>,
+    CsrfForm(form): CsrfForm<PasswordChange>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&me.session, &form.csrf_token).await?;
     let current = SecretValue::from_presented(form.current_password.clone());
     let current_ok = PasswordHasher
         .verify_async(current, Some(me.user.password_hash.clone()))

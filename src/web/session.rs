@@ -51,7 +51,7 @@ pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
 }
 
 /// Refuses a state-changing request whose form token is missing or differs from the session's.
-pub async fn verify_csrf(session: &Session, presented: &str) -> Result<(), AppError> {
+pub(super) async fn verify_csrf(session: &Session, presented: &str) -> Result<(), AppError> {
     let expected = session
         .get::<String>(CSRF_KEY)
         .await?

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::apps::Moment;
-use super::{AccountAdmin, Checkbox, CurrentUser, Form, Layout, render, session};
+use super::{AccountAdmin, Checkbox, CsrfForm, CurrentUser, Layout, NoFields, render, session};
 use crate::domain::{parse_email, random_token, token_hash};
 use crate::http::ClientAddr;
 use crate::store::{AuditEntry, NewUserLink, User, UserChangeError};
@@ -113,7 +113,6 @@ async fn invite_form(AccountAdmin(me): AccountAdmin) -> Result<Html<String>, App
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct InviteForm {
-    csrf_token: String,
     email: String,
     name: String,
     is_admin: Checkbox,
@@ -149,9 +148,8 @@ async fn invite(
     AccountAdmin(me): AccountAdmin,
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
-    Form(form): Form<InviteForm>,
+    CsrfForm(form): CsrfForm<InviteForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&me.session, &form.csrf_token).await?;
     let Checkbox(is_admin) = form.is_admin;
     let email =
         parse_email(&form.email).map_err(|_| "Enter an email address such as name@example.com");
@@ -241,7 +239,6 @@ async fn edit_form(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct EditForm {
-    csrf_token: String,
     name: String,
     is_admin: Checkbox,
     enabled: Checkbox,
@@ -255,9 +252,8 @@ async fn edit(
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<i64>,
-    Form(form): Form<EditForm>,
+    CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&me.session, &form.csrf_token).await?;
     let user = load_user(&state, id).await?;
     let (Checkbox(is_admin), Checkbox(enabled)) = (form.is_admin, form.enabled);
     let refuse = |user: User, name_error, error| -> Result<Response, AppError> {
@@ -323,20 +319,13 @@ async fn confirm_delete(
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct CsrfOnly {
-    csrf_token: String,
-}
-
 async fn delete(
     AccountAdmin(me): AccountAdmin,
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&me.session, &form.csrf_token).await?;
     let user = load_user(&state, id).await?;
     let entry = people_event(&me, addr, "user.deleted", json!({ "email": user.email }));
     match state.store.delete_user(user.id, entry).await {
@@ -361,9 +350,8 @@ async fn reset_link(
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&me.session, &form.csrf_token).await?;
     let user = load_user(&state, id).await?;
     let entry = people_event(
         &me,

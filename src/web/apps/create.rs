@@ -20,7 +20,7 @@ use crate::http::ClientAddr;
 use crate::store::{NewApp, NewSecret, StoreError};
 use crate::web::WebState;
 use crate::web::error::AppError;
-use crate::web::{AccountAdmin, Form, Layout, Query, render, session};
+use crate::web::{AccountAdmin, CsrfForm, Layout, Query, render};
 
 #[derive(Template)]
 #[template(path = "apps/create.html")]
@@ -113,7 +113,6 @@ pub async fn show(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct CreateForm {
-    csrf_token: String,
     client_code: String,
     client_name: String,
     pii_mode: String,
@@ -162,10 +161,8 @@ pub async fn submit(
     AccountAdmin(user): AccountAdmin,
     State(state): State<WebState>,
     ClientAddr(source_addr): ClientAddr,
-    Form(form): Form<CreateForm>,
+    CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&user.session, &form.csrf_token).await?;
-
     let rerender = |errors: FieldErrors, form: CreateForm| -> Result<Response, AppError> {
         let values = Values {
             client_code: form.client_code,
@@ -267,7 +264,6 @@ mod tests {
 
     fn form() -> CreateForm {
         CreateForm {
-            csrf_token: String::new(),
             client_code: "my_app".into(),
             client_name: "  My app ".into(),
             pii_mode: "DontRetrieve".into(),

@@ -4,7 +4,6 @@ use crate::web::Path;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::form::token_curl;
@@ -14,7 +13,7 @@ use crate::store::{AppDetail, AuditFilter, MAX_SECRETS_PER_APP};
 use crate::web::WebState;
 use crate::web::activity::{EventView, describe};
 use crate::web::error::AppError;
-use crate::web::{AccountAdmin, CurrentUser, Form, Layout, render, session};
+use crate::web::{AccountAdmin, CsrfForm, CurrentUser, Layout, NoFields, render, session};
 
 /// The app with this client ID in our account, or the 404 page.
 pub async fn load_app(state: &WebState, client_id: &str) -> Result<AppDetail, AppError> {
@@ -163,20 +162,13 @@ pub async fn confirm_delete(
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct CsrfOnly {
-    csrf_token: String,
-}
-
 pub async fn delete(
     AccountAdmin(user): AccountAdmin,
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(client_id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&user.session, &form.csrf_token).await?;
     let app = load_app(&state, &client_id).await?;
     let details = json!({
         "client_code": app.client_code,

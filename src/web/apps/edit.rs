@@ -16,7 +16,7 @@ use crate::http::ClientAddr;
 use crate::store::AppEdit;
 use crate::web::WebState;
 use crate::web::error::AppError;
-use crate::web::{AccountAdmin, Form, Layout, render, session};
+use crate::web::{AccountAdmin, CsrfForm, Layout, render};
 
 #[derive(Template)]
 #[template(path = "apps/edit.html")]
@@ -73,7 +73,6 @@ pub async fn show(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct EditForm {
-    csrf_token: String,
     client_name: String,
     pii_mode: String,
     scopes: Vec<String>,
@@ -84,9 +83,8 @@ pub async fn submit(
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(client_id): Path<String>,
-    Form(form): Form<EditForm>,
+    CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&user.session, &form.csrf_token).await?;
     let app = load_app(&state, &client_id).await?;
     let mut errors = FieldErrors::default();
     let Some((client_name, pii_mode, scopes)) = validate_details(

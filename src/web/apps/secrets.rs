@@ -18,7 +18,7 @@ use crate::http::ClientAddr;
 use crate::store::{AddSecretError, AppDetail, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
 use crate::web::WebState;
 use crate::web::error::AppError;
-use crate::web::{AccountAdmin, Checkbox, Form, Layout, render, session};
+use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
 
 const TOO_MANY: &str =
     "This app already has 10 secrets, the most allowed. Delete one before adding another.";
@@ -55,7 +55,6 @@ pub async fn show_add(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct AddSecretForm {
-    csrf_token: String,
     secret_description: String,
 }
 
@@ -64,9 +63,8 @@ pub async fn add(
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path(client_id): Path<String>,
-    Form(form): Form<AddSecretForm>,
+    CsrfForm(form): CsrfForm<AddSecretForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&user.session, &form.csrf_token).await?;
     let app = load_app(&state, &client_id).await?;
     let mut errors = FieldErrors::default();
     let description = validate_description(&form.secret_description, &mut errors);
@@ -170,7 +168,6 @@ pub async fn confirm_delete(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeleteSecretForm {
-    csrf_token: String,
     /// Required when deleting the app's last secret.
     confirm_last: Checkbox,
 }
@@ -180,9 +177,8 @@ pub async fn delete(
     State(state): State<WebState>,
     ClientAddr(addr): ClientAddr,
     Path((client_id, secret_id)): Path<(String, i64)>,
-    Form(form): Form<DeleteSecretForm>,
+    CsrfForm(form): CsrfForm<DeleteSecretForm>,
 ) -> Result<Response, AppError> {
-    session::verify_csrf(&user.session, &form.csrf_token).await?;
     let (app, secret) = find_secret(&state, &client_id, secret_id).await?;
     let is_last = app.secrets.len() == 1;
     if is_last && !form.confirm_last.0 {
