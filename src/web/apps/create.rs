@@ -290,7 +290,6 @@ mod tests {
             pii_mode: "Sometimes".into(),
             secret_description: " ".into(),
             scopes: vec![],
-            ..form()
         };
         let errors = validate(&bad, &catalog).err().unwrap();
         assert_eq!(errors.summary().len(), 5);
