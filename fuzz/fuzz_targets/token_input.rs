@@ -11,7 +11,7 @@
 #![no_main]
 
 use std::sync::{Arc, LazyLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -40,18 +40,20 @@ static KEYS: LazyLock<Arc<KeySet>> = LazyLock::new(|| {
         let store = Store::open("sqlite::memory:")
             .await
             .expect("an in-memory database");
-        let ring = KeyRing::load(&store, Duration::from_secs(3600), frontdesk::clock::Clock::default().now())
-            .await
-            .expect("a signing key");
+        let ring = KeyRing::load(
+            &store,
+            Duration::from_secs(3600),
+            frontdesk::clock::Clock::default().now(),
+        )
+        .await
+        .expect("a signing key");
         store.pool().close().await;
         ring.current()
     })
 });
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    frontdesk::clock::Clock::default().now().unix_timestamp()
 }
 
 fn never_verifies(token: &str) {
