@@ -12,7 +12,7 @@ use super::{Cli, config, open_store};
 use crate::config::Config;
 use crate::domain::{PasswordHasher, SecretValue, check_new_password, parse_email, single_line};
 use crate::service::people::issue_reset_link;
-use crate::store::{AuditEntry, NewUser, Store, StoreError, User, UserChangeError};
+use crate::store::{AuditEntry, Constraint, NewUser, Store, StoreError, User, UserChangeError};
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
@@ -141,9 +141,9 @@ pub async fn add_user(
         .await
     {
         Ok(_) => Ok(()),
-        Err(StoreError::Duplicate) => Err(UserCommandError::Invalid(format!(
-            "a user with the email {email} already exists"
-        ))),
+        Err(StoreError::Duplicate(Constraint::UserEmail)) => Err(UserCommandError::Invalid(
+            format!("a user with the email {email} already exists"),
+        )),
         Err(e) => Err(UserCommandError::Other(e.into())),
     }
 }

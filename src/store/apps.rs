@@ -154,7 +154,8 @@ async fn insert_scopes(
 
 impl Store {
     /// Writes the app, its scopes, its first secret and the audit row in one transaction.
-    /// `Duplicate` when the client code is already taken in the account.
+    /// `Duplicate(ClientCode)` (or `ClientId`, made of the codes) when the client code is already taken
+    /// in the account.
     pub async fn create_app(
         &self,
         app: NewApp<'_>,

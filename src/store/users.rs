@@ -123,7 +123,7 @@ impl Store {
             .await?)
     }
 
-    /// Inserts a user; `Duplicate` when the email is taken.
+    /// Inserts a user; `Duplicate(UserEmail)` when the email is taken.
     pub async fn insert_user(&self, user: NewUser<'_>) -> Result<i64, StoreError> {
         let id = sqlx::query_scalar(
             "INSERT INTO users (email, display_name, password_hash, is_admin, enabled, created_at)
@@ -315,7 +315,8 @@ impl Store {
     }
 
     /// Uses an invitation: claims the link and creates the user, or does neither. `Ok(None)` when the
-    /// link was used or expired meanwhile; `Duplicate` when the email belongs to a user already.
+    /// link was used or expired meanwhile; `Duplicate(UserEmail)` when the email belongs to a user
+    /// already.
     pub async fn accept_invitation<'e>(
         &self,
         link: &UserLink,

@@ -16,7 +16,7 @@ use crate::domain::{
     PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password, token_hash,
 };
 use crate::http::ClientAddr;
-use crate::store::{AuditEntry, StoreError, UserLink};
+use crate::store::{AuditEntry, Constraint, StoreError, UserLink};
 use crate::web::WebState;
 use crate::web::error::AppError;
 
@@ -224,7 +224,7 @@ async fn accept(
         .await;
     match accepted {
         Ok(id) => Ok(id),
-        Err(StoreError::Duplicate) => Err(AppError::Rejected {
+        Err(StoreError::Duplicate(Constraint::UserEmail)) => Err(AppError::Rejected {
             status: StatusCode::CONFLICT,
             message: "A user with this email already exists. Sign in instead.".into(),
         }),

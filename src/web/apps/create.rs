@@ -17,7 +17,7 @@ use super::form::{
 };
 use crate::domain::{ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue};
 use crate::http::ClientAddr;
-use crate::store::{NewApp, NewSecret, StoreError};
+use crate::store::{Constraint, NewApp, NewSecret, StoreError};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, Form, Layout, Query, render, session};
@@ -236,8 +236,9 @@ pub async fn submit(
     );
     match state.store.create_app(new_app, audit).await {
         Ok(()) => {}
-        // Another request took the code between our check and our insert.
-        Err(StoreError::Duplicate) => {
+        // Another request took the code between our check and our insert (the client ID is made of
+        // the account and client codes, so its key says the same).
+        Err(StoreError::Duplicate(Constraint::ClientCode | Constraint::ClientId)) => {
             let errors = FieldErrors {
                 client_code: Some(TAKEN),
                 ..FieldErrors::default()
