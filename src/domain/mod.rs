@@ -13,4 +13,4 @@ pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};
 pub use secret::{PasswordHasher, SecretHash, SecretValue, random_token, token_hash};
 pub use text::{HIDDEN_CHARACTERS, hides_text, single_line};
 mod people;
-pub use people::{PasswordProblem, check_new_password, parse_email};
+pub use people::{LinkKind, PasswordProblem, UnknownLinkKind, check_new_password, parse_email};

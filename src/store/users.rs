@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 use super::{AuditEntry, Store, StoreError, audit, from_text, to_text};
-use crate::domain::SecretHash;
+use crate::domain::{LinkKind, SecretHash};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -66,7 +66,7 @@ impl From<sqlx::Error> for UserChangeError {
 #[derive(Debug, Clone)]
 pub struct UserLink {
     pub id: i64,
-    pub kind: String,
+    pub kind: LinkKind,
     pub email: String,
     pub display_name: String,
     pub is_admin: bool,
@@ -76,7 +76,7 @@ pub struct UserLink {
 }
 
 pub struct NewUserLink<'a> {
-    pub kind: &'static str,
+    pub kind: LinkKind,
     pub token_hash: &'a str,
     pub email: &'a str,
     pub display_name: &'a str,
@@ -269,7 +269,7 @@ impl Store {
                                      created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(link.kind)
+        .bind(link.kind.as_str())
         .bind(link.token_hash)
         .bind(link.email)
         .bind(link.display_name)
@@ -287,21 +287,24 @@ impl Store {
 
     pub async fn user_link(
         &self,
-        kind: &str,
+        kind: LinkKind,
         token_hash: &str,
     ) -> Result<Option<UserLink>, StoreError> {
         let row = sqlx::query(
             "SELECT id, kind, email, display_name, is_admin, user_id, expires_at, used_at
              FROM user_links WHERE kind = $1 AND token_hash = $2",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(UserLink {
             id: row.try_get("id")?,
-            kind: row.try_get("kind")?,
+            kind: row
+                .try_get::<&str, _>("kind")?
+                .parse()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             email: row.try_get("email")?,
             display_name: row.try_get("display_name")?,
             is_admin: row.try_get("is_admin")?,

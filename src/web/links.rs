@@ -13,7 +13,8 @@ use tower_sessions::Session;
 
 use super::{Form, render, session};
 use crate::domain::{
-    PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password, token_hash,
+    LinkKind, PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password,
+    token_hash,
 };
 use crate::http::ClientAddr;
 use crate::store::{AuditEntry, Constraint, StoreError, UserLink};
@@ -34,7 +35,7 @@ pub fn router() -> Router<WebState> {
         )
 }
 
-/// The two kinds of link; everything else about following them is the same.
+/// The pages of each kind of link (`LinkKind`); everything else about following them is the same.
 #[derive(Clone, Copy)]
 enum Flow {
     Invitation,
@@ -42,10 +43,10 @@ enum Flow {
 }
 
 impl Flow {
-    fn kind(self) -> &'static str {
+    fn kind(self) -> LinkKind {
         match self {
-            Self::Invitation => "invitation",
-            Self::PasswordReset => "password_reset",
+            Self::Invitation => LinkKind::Invitation,
+            Self::PasswordReset => LinkKind::PasswordReset,
         }
     }
 

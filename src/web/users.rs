@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::apps::Moment;
 use super::{AccountAdmin, Checkbox, CurrentUser, Form, Layout, render, session};
-use crate::domain::{parse_email, random_token, token_hash};
+use crate::domain::{LinkKind, parse_email, random_token, token_hash};
 use crate::http::ClientAddr;
 use crate::store::{AuditEntry, NewUserLink, User, UserChangeError};
 use crate::web::WebState;
@@ -176,7 +176,7 @@ async fn invite(
     let token = random_token();
     let now = state.clock.now();
     let link = NewUserLink {
-        kind: "invitation",
+        kind: LinkKind::Invitation,
         token_hash: &token_hash(&token),
         email,
         display_name: name,
