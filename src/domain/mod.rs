@@ -1,12 +1,14 @@
 //! The words of the business. Input becomes these types at the edge ("parse, don't validate"), so the
 //! rest of the code never sees an unchecked client code, scope or secret.
 
+pub mod audit;
 mod codes;
 mod pii;
 mod scopes;
 mod secret;
 mod text;
 
+pub use audit::{AuditAction, AuditEvent, RecordedEvent};
 pub use codes::{AccountCode, ClientCode, ClientId};
 pub use pii::PiiMode;
 pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};

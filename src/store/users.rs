@@ -6,6 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 use super::{AuditEntry, Store, StoreError, audit, from_text, to_text};
+use crate::domain::audit::PersonSettings;
 use crate::domain::{LinkKind, SecretHash};
 
 #[derive(Debug, Clone)]
@@ -17,6 +18,17 @@ pub struct User {
     pub is_admin: bool,
     pub enabled: bool,
     pub last_sign_in_at: Option<OffsetDateTime>,
+}
+
+impl User {
+    /// What an edit of this person can change, as the audit log records it.
+    pub fn settings(&self) -> PersonSettings {
+        PersonSettings {
+            name: self.display_name.clone(),
+            is_admin: self.is_admin,
+            enabled: self.enabled,
+        }
+    }
 }
 
 pub struct NewUser<'a> {

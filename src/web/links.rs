@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::json;
 use tower_sessions::Session;
 
 use super::{Form, render, session};
+use crate::domain::audit::Role;
 use crate::domain::{
-    LinkKind, PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password,
-    token_hash,
+    AuditEvent, LinkKind, PasswordHasher, PasswordProblem, SecretHash, SecretValue,
+    check_new_password, token_hash,
 };
 use crate::http::ClientAddr;
 use crate::store::{AuditEntry, Constraint, StoreError, UserLink};
@@ -218,9 +218,10 @@ async fn accept(
             actor_id: Some(user_id),
             actor_email: Some(&link.email),
             source_addr: source,
-            action: "user.invitation_accepted",
             client_id: None,
-            details: json!({ "is_admin": link.is_admin }),
+            event: AuditEvent::InvitationAccepted(Role {
+                is_admin: link.is_admin,
+            }),
         })
         .await;
     match accepted {
@@ -243,9 +244,8 @@ async fn reset(
         actor_id: link.user_id,
         actor_email: Some(&link.email),
         source_addr: source,
-        action: "user.password_reset",
         client_id: None,
-        details: json!({}),
+        event: AuditEvent::PasswordReset,
     };
     let done = state
         .store

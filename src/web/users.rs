@@ -8,11 +8,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::apps::Moment;
 use super::{AccountAdmin, Checkbox, CurrentUser, Form, Layout, render, session};
-use crate::domain::{LinkKind, parse_email, random_token, token_hash};
+use crate::domain::audit::{Invitation, Person, PersonChange, PersonSettings};
+use crate::domain::{AuditEvent, LinkKind, parse_email, random_token, token_hash};
 use crate::http::ClientAddr;
 use crate::store::{AuditEntry, NewUserLink, User, UserChangeError};
 use crate::web::WebState;
@@ -30,19 +30,17 @@ pub fn router() -> Router<WebState> {
 }
 
 /// An audit row for something `by` did to a person (no app involved).
-pub fn people_event<'a>(
-    by: &'a CurrentUser,
+pub fn people_event(
+    by: &CurrentUser,
     addr: Option<std::net::IpAddr>,
-    action: &'static str,
-    details: serde_json::Value,
-) -> AuditEntry<'a> {
+    event: AuditEvent,
+) -> AuditEntry<'_> {
     AuditEntry {
         actor_id: Some(by.user.id),
         actor_email: Some(&by.user.email),
         source_addr: addr.map(|a| a.to_string()),
-        action,
         client_id: None,
-        details,
+        event,
     }
 }
 
@@ -186,12 +184,11 @@ async fn invite(
         created_at: now,
         expires_at: now + LINK_LIFETIME,
     };
-    let entry = people_event(
-        &me,
-        addr,
-        "user.invited",
-        json!({ "email": email, "is_admin": is_admin }),
-    );
+    let invitation = Invitation {
+        email: email.clone(),
+        is_admin,
+    };
+    let entry = people_event(&me, addr, AuditEvent::UserInvited(invitation));
     state.store.create_user_link(link, entry).await?;
     link_response(&LinkPage {
         layout: me.layout("users"),
@@ -276,12 +273,16 @@ async fn edit(
         Ok(n) => n,
         Err(e) => return refuse(user, Some(e), None),
     };
-    let details = json!({
-        "email": user.email,
-        "before": { "name": user.display_name, "is_admin": user.is_admin, "enabled": user.enabled },
-        "after": { "name": name, "is_admin": is_admin, "enabled": enabled },
-    });
-    let entry = people_event(&me, addr, "user.updated", details);
+    let change = PersonChange {
+        email: user.email.clone(),
+        before: user.settings(),
+        after: PersonSettings {
+            name: name.clone(),
+            is_admin,
+            enabled,
+        },
+    };
+    let entry = people_event(&me, addr, AuditEvent::UserUpdated(change));
     match state
         .store
         .update_user(user.id, &name, is_admin, enabled, entry)
@@ -338,7 +339,10 @@ async fn delete(
 ) -> Result<Response, AppError> {
     session::verify_csrf(&me.session, &form.csrf_token).await?;
     let user = load_user(&state, id).await?;
-    let entry = people_event(&me, addr, "user.deleted", json!({ "email": user.email }));
+    let person = Person {
+        email: user.email.clone(),
+    };
+    let entry = people_event(&me, addr, AuditEvent::UserDeleted(person));
     match state.store.delete_user(user.id, entry).await {
         Ok(()) => {}
         Err(UserChangeError::LastAdmin) => {
@@ -365,12 +369,10 @@ async fn reset_link(
 ) -> Result<Response, AppError> {
     session::verify_csrf(&me.session, &form.csrf_token).await?;
     let user = load_user(&state, id).await?;
-    let entry = people_event(
-        &me,
-        addr,
-        "user.password_reset_issued",
-        json!({ "email": user.email }),
-    );
+    let person = Person {
+        email: user.email.clone(),
+    };
+    let entry = people_event(&me, addr, AuditEvent::PasswordResetIssued(person));
     let link = crate::service::people::issue_reset_link(
         &state.store,
         &state.config.public_url,
