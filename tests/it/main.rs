@@ -7,6 +7,7 @@ mod create_app;
 mod helpers;
 mod hostile;
 mod identity;
+mod layout;
 mod login;
 mod manage_app;
 mod ops;
