@@ -5,14 +5,15 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use serde_json::json;
-
 use super::{Cli, config, open_store};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{PasswordHasher, SecretValue, check_new_password, parse_email, single_line};
+use crate::domain::audit::{Person, PersonChange, PersonSettings};
+use crate::domain::{
+    AuditEvent, PasswordHasher, SecretValue, check_new_password, parse_email, single_line,
+};
 use crate::service::people::issue_reset_link;
-use crate::store::{AuditEntry, NewUser, Store, StoreError, User, UserChangeError};
+use crate::store::{AuditEntry, Constraint, NewUser, Store, StoreError, User, UserChangeError};
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
@@ -141,22 +142,21 @@ pub async fn add_user(
         .await
     {
         Ok(_) => Ok(()),
-        Err(StoreError::Duplicate) => Err(UserCommandError::Invalid(format!(
-            "a user with the email {email} already exists"
-        ))),
+        Err(StoreError::Duplicate(Constraint::UserEmail)) => Err(UserCommandError::Invalid(
+            format!("a user with the email {email} already exists"),
+        )),
         Err(e) => Err(UserCommandError::Other(e.into())),
     }
 }
 
 /// Changes made from the command line are audited as done by the operator at the machine.
-fn cli_event(action: &'static str, details: serde_json::Value) -> AuditEntry<'static> {
+fn cli_event(event: AuditEvent) -> AuditEntry<'static> {
     AuditEntry {
         actor_id: None,
         actor_email: Some("command line"),
         source_addr: Some("local".to_owned()),
-        action,
         client_id: None,
-        details,
+        event,
     }
 }
 
@@ -214,18 +214,22 @@ pub async fn set_flags(
         is_admin.unwrap_or(user.is_admin),
         enabled.unwrap_or(user.enabled),
     );
-    let details = json!({
-        "email": user.email,
-        "before": { "name": user.display_name, "is_admin": user.is_admin, "enabled": user.enabled },
-        "after": { "name": user.display_name, "is_admin": admin, "enabled": on },
-    });
+    let change = PersonChange {
+        email: user.email.clone(),
+        before: user.settings(),
+        after: PersonSettings {
+            is_admin: admin,
+            enabled: on,
+            ..user.settings()
+        },
+    };
     match store
         .update_user(
             user.id,
             &user.display_name,
             admin,
             on,
-            cli_event("user.updated", details),
+            cli_event(AuditEvent::UserUpdated(change)),
         )
         .await
     {
@@ -248,7 +252,9 @@ pub async fn reset_password_link(
     email: &str,
 ) -> Result<String, UserCommandError> {
     let user = user_named(store, email).await?;
-    let entry = cli_event("user.password_reset_issued", json!({ "email": user.email }));
+    let entry = cli_event(AuditEvent::PasswordResetIssued(Person {
+        email: user.email.clone(),
+    }));
     issue_reset_link(
         store,
         &config.public_url,

@@ -1,16 +1,18 @@
 //! The words of the business. Input becomes these types at the edge ("parse, don't validate"), so the
 //! rest of the code never sees an unchecked client code, scope or secret.
 
+pub mod audit;
 mod codes;
 mod pii;
 mod scopes;
 mod secret;
 mod text;
 
+pub use audit::{AuditAction, AuditEvent, RecordedEvent};
 pub use codes::{AccountCode, ClientCode, ClientId};
 pub use pii::PiiMode;
 pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};
 pub use secret::{PasswordHasher, SecretHash, SecretValue, random_token, token_hash};
 pub use text::{HIDDEN_CHARACTERS, hides_text, single_line};
 mod people;
-pub use people::{PasswordProblem, check_new_password, parse_email};
+pub use people::{LinkKind, PasswordProblem, UnknownLinkKind, check_new_password, parse_email};

@@ -1,4 +1,5 @@
-//! Rules for the people who sign in: email addresses and passwords.
+//! Rules for the people who sign in: email addresses, passwords, and the single-use links that let
+//! someone in.
 
 /// Lower-cases and checks an email address; the message names what is wrong.
 pub fn parse_email(raw: &str) -> Result<String, &'static str> {
@@ -110,9 +111,59 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPro
     Ok(())
 }
 
+/// What a single-use link does; stored in `user_links.kind` as `as_str()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// Creates the invited person's account, with the password they choose.
+    Invitation,
+    /// Sets a new password for an existing person.
+    PasswordReset,
+}
+
+impl LinkKind {
+    pub const ALL: [Self; 2] = [Self::Invitation, Self::PasswordReset];
+
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// A stored link kind this version does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown link kind {0:?}")]
+pub struct UnknownLinkKind(pub String);
+
+impl std::str::FromStr for LinkKind {
+    type Err = UnknownLinkKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownLinkKind(s.to_owned()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_kinds_keep_their_stored_text() {
+        assert_eq!(LinkKind::Invitation.as_str(), "invitation");
+        assert_eq!(LinkKind::PasswordReset.as_str(), "password_reset");
+        for kind in LinkKind::ALL {
+            assert_eq!(kind.as_str().parse(), Ok(kind));
+        }
+        assert_eq!(
+            "Invitation".parse::<LinkKind>(),
+            Err(UnknownLinkKind("Invitation".into()))
+        );
+    }
 
     #[test]
     fn emails_are_lower_cased_and_checked() {

@@ -1,7 +1,8 @@
 //! Whether an app may retrieve personally identifiable information (guest names, addresses, ...).
 
-/// apaleo's `piiMode`: `Retrieve`, or (our spelling of the other choice) `DontRetrieve`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// apaleo's `piiMode`: `Retrieve`, or (our spelling of the other choice) `DontRetrieve`. Serialised
+/// (in audit details) as `as_str()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum PiiMode {
     Retrieve,
     #[default]
@@ -42,6 +43,7 @@ mod tests {
     fn round_trips_through_its_stored_form() {
         for mode in [PiiMode::Retrieve, PiiMode::DontRetrieve] {
             assert_eq!(PiiMode::parse(mode.as_str()), Ok(mode));
+            assert_eq!(serde_json::to_value(mode).unwrap(), mode.as_str());
         }
         assert!(PiiMode::parse("Maybe").is_err());
         assert_eq!(PiiMode::default(), PiiMode::DontRetrieve);

@@ -3,7 +3,7 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::config::Config;
-use crate::domain::{PasswordHasher, SecretValue, random_token, token_hash};
+use crate::domain::{LinkKind, PasswordHasher, SecretValue, random_token, token_hash};
 use crate::store::{AuditEntry, NewUser, NewUserLink, Store, StoreError, User};
 
 /// How long an invitation or a password-reset link works.
@@ -59,7 +59,7 @@ pub async fn issue_reset_link(
 ) -> Result<String, StoreError> {
     let token = random_token();
     let link = NewUserLink {
-        kind: "password_reset",
+        kind: LinkKind::PasswordReset,
         token_hash: &token_hash(&token),
         email: &user.email,
         display_name: &user.display_name,

@@ -2,14 +2,16 @@
 
 use sqlx::{Sqlite, Transaction};
 
-/// One thing that happened. `details` is a JSON object and must never hold secret material.
+use crate::domain::{AuditEvent, RecordedEvent};
+
+/// One thing that happened: who did it, from where, to which app, and the event (its action and
+/// details columns).
 pub struct AuditEntry<'a> {
     pub actor_id: Option<i64>,
     pub actor_email: Option<&'a str>,
     pub source_addr: Option<String>,
-    pub action: &'static str,
     pub client_id: Option<&'a str>,
-    pub details: serde_json::Value,
+    pub event: AuditEvent,
 }
 
 /// Audit rows are written inside the transaction of the change they describe: both land or neither.
@@ -18,6 +20,10 @@ pub(super) async fn insert(
     entry: &AuditEntry<'_>,
     at: &str,
 ) -> Result<(), sqlx::Error> {
+    let details = entry
+        .event
+        .details()
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_email, source_addr, action, client_id, details)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -26,9 +32,9 @@ pub(super) async fn insert(
     .bind(entry.actor_id)
     .bind(entry.actor_email)
     .bind(entry.source_addr.as_deref())
-    .bind(entry.action)
+    .bind(entry.event.action().as_str())
     .bind(entry.client_id)
-    .bind(entry.details.to_string())
+    .bind(details.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -57,9 +63,8 @@ pub struct AuditRecord {
     pub at: time::OffsetDateTime,
     pub actor_email: Option<String>,
     pub source_addr: Option<String>,
-    pub action: String,
     pub client_id: Option<String>,
-    pub details: serde_json::Value,
+    pub event: RecordedEvent,
 }
 
 /// Which events to list.
@@ -103,10 +108,8 @@ impl super::Store {
                     at: super::from_text(row.try_get("at")?),
                     actor_email: row.try_get("actor_email")?,
                     source_addr: row.try_get("source_addr")?,
-                    action: row.try_get("action")?,
                     client_id: row.try_get("client_id")?,
-                    details: serde_json::from_str(row.try_get("details")?)
-                        .unwrap_or(serde_json::Value::Null),
+                    event: RecordedEvent::read(row.try_get("action")?, row.try_get("details")?),
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -3,6 +3,7 @@
 
 mod apps;
 mod audit;
+mod constraint;
 mod identity;
 mod users;
 
@@ -21,6 +22,7 @@ pub use apps::{
     NewSecret, SecretInfo,
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use constraint::Constraint;
 pub use identity::{ClientSecretRow, SigningKeyRow};
 pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};
 
@@ -35,17 +37,20 @@ pub struct Store {
 /// Errors a caller can act on; everything else is `Other` and becomes a 500.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("a row with this key already exists")]
-    Duplicate,
+    /// A unique key refused the write: callers turn the keys a person can hit into field errors.
+    #[error("a row with this key already exists: {0}")]
+    Duplicate(Constraint),
     #[error(transparent)]
     Other(#[from] sqlx::Error),
 }
 
 impl StoreError {
+    /// A write's error: `Duplicate` when it broke a unique key of the schema; any other error, a unique
+    /// key included that the schema does not name, stays `Other` with the driver's full message.
     fn from_write(e: sqlx::Error) -> Self {
-        match e.as_database_error() {
-            Some(db) if db.is_unique_violation() => Self::Duplicate,
-            _ => Self::Other(e),
+        match e.as_database_error().and_then(Constraint::violated_by) {
+            Some(key) => Self::Duplicate(key),
+            None => Self::Other(e),
         }
     }
 }

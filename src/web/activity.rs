@@ -5,10 +5,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::apps::Moment;
 use super::{AccountAdmin, Layout, Query, render};
+use crate::domain::audit::{Change, PersonChange};
+use crate::domain::{AuditEvent, RecordedEvent};
 use crate::store::{AuditFilter, AuditRecord};
 use crate::web::WebState;
 use crate::web::error::AppError;
@@ -26,133 +27,121 @@ pub struct EventView {
     pub changes: Vec<String>,
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "(none)".into(),
-        other => other.to_string(),
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// "Label: before → after" when the two differ.
+fn changed(lines: &mut Vec<String>, label: &str, before: &str, after: &str) {
+    if before != after {
+        lines.push(format!("{label}: {before} → {after}"));
     }
 }
 
-fn list(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(text).collect())
-        .unwrap_or_default()
-}
-
-fn yes_no(v: &Value) -> &'static str {
-    if v.as_bool() == Some(true) {
-        "yes"
-    } else {
-        "no"
-    }
-}
-
-fn pii(v: &Value) -> String {
-    match v.as_str() {
-        Some("Retrieve") => "Retrieve".into(),
-        Some("DontRetrieve") => "Don't retrieve".into(),
-        _ => text(v),
+/// An event's title and what changed, one line each, as the Activity pages word them.
+pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
+    let event = match event {
+        RecordedEvent::Known(event) => event,
+        RecordedEvent::Unreadable { action } => return (action.clone(), Vec::new()),
+    };
+    match event {
+        AuditEvent::AppCreated(app) => (
+            "App created".into(),
+            vec![
+                format!("Client name: {}", app.client_name),
+                format!(
+                    "Personally identifiable information: {}",
+                    app.pii_mode.label()
+                ),
+                format!("Scopes: {}", app.scopes.join(", ")),
+                format!("Secret: {}", app.secret_description),
+            ],
+        ),
+        AuditEvent::AppEdited(Change { before, after }) => {
+            let mut lines = Vec::new();
+            changed(
+                &mut lines,
+                "Client name",
+                &before.client_name,
+                &after.client_name,
+            );
+            changed(
+                &mut lines,
+                "Personally identifiable information",
+                before.pii_mode.label(),
+                after.pii_mode.label(),
+            );
+            let (old, new) = (&before.scopes, &after.scopes);
+            let added: Vec<&str> = new
+                .iter()
+                .filter(|s| !old.contains(s))
+                .map(String::as_str)
+                .collect();
+            let removed: Vec<&str> = old
+                .iter()
+                .filter(|s| !new.contains(s))
+                .map(String::as_str)
+                .collect();
+            if !added.is_empty() {
+                lines.push(format!("Scopes added: {}", added.join(", ")));
+            }
+            if !removed.is_empty() {
+                lines.push(format!("Scopes removed: {}", removed.join(", ")));
+            }
+            ("App edited".into(), lines)
+        }
+        AuditEvent::SecretAdded(secret) => (
+            "Secret added".into(),
+            vec![format!("Description: {}", secret.description)],
+        ),
+        AuditEvent::SecretDeleted(secret) => (
+            "Secret deleted".into(),
+            vec![format!("Description: {}", secret.description)],
+        ),
+        AuditEvent::AppDeleted(app) => (
+            "App deleted".into(),
+            vec![format!("Client name: {}", app.client_name)],
+        ),
+        AuditEvent::SignedIn => ("Signed in".into(), Vec::new()),
+        AuditEvent::SignInFailed => ("Sign-in failed".into(), Vec::new()),
+        AuditEvent::UserInvited(invitation) => (
+            format!("Invited {}", invitation.email),
+            vec![format!("Account admin: {}", yes_no(invitation.is_admin))],
+        ),
+        AuditEvent::InvitationAccepted(_) => ("Invitation accepted".into(), Vec::new()),
+        AuditEvent::UserUpdated(PersonChange {
+            email,
+            before,
+            after,
+        }) => {
+            let mut lines = Vec::new();
+            changed(&mut lines, "Name", &before.name, &after.name);
+            changed(
+                &mut lines,
+                "Account admin",
+                yes_no(before.is_admin),
+                yes_no(after.is_admin),
+            );
+            changed(
+                &mut lines,
+                "Enabled",
+                yes_no(before.enabled),
+                yes_no(after.enabled),
+            );
+            (format!("Changed {email}"), lines)
+        }
+        AuditEvent::UserDeleted(person) => (format!("Deleted {}", person.email), Vec::new()),
+        AuditEvent::PasswordChanged(_) => ("Password changed".into(), Vec::new()),
+        AuditEvent::PasswordResetIssued(person) => (
+            format!("Password reset link for {}", person.email),
+            Vec::new(),
+        ),
+        AuditEvent::PasswordReset => ("Password reset".into(), Vec::new()),
     }
 }
 
 pub fn describe(record: AuditRecord) -> EventView {
-    let d = &record.details;
-    let (title, changes) = match record.action.as_str() {
-        "app.created" => (
-            "App created".to_owned(),
-            vec![
-                format!("Client name: {}", text(&d["client_name"])),
-                format!(
-                    "Personally identifiable information: {}",
-                    pii(&d["pii_mode"])
-                ),
-                format!("Scopes: {}", list(&d["scopes"]).join(", ")),
-                format!("Secret: {}", text(&d["secret_description"])),
-            ],
-        ),
-        "app.edited" => {
-            let (before, after) = (&d["before"], &d["after"]);
-            let mut changes = Vec::new();
-            if before["client_name"] != after["client_name"] {
-                changes.push(format!(
-                    "Client name: {} → {}",
-                    text(&before["client_name"]),
-                    text(&after["client_name"])
-                ));
-            }
-            if before["pii_mode"] != after["pii_mode"] {
-                changes.push(format!(
-                    "Personally identifiable information: {} → {}",
-                    pii(&before["pii_mode"]),
-                    pii(&after["pii_mode"])
-                ));
-            }
-            let (old, new) = (list(&before["scopes"]), list(&after["scopes"]));
-            let added: Vec<_> = new.iter().filter(|s| !old.contains(s)).cloned().collect();
-            let removed: Vec<_> = old.iter().filter(|s| !new.contains(s)).cloned().collect();
-            if !added.is_empty() {
-                changes.push(format!("Scopes added: {}", added.join(", ")));
-            }
-            if !removed.is_empty() {
-                changes.push(format!("Scopes removed: {}", removed.join(", ")));
-            }
-            ("App edited".to_owned(), changes)
-        }
-        "secret.added" => (
-            "Secret added".to_owned(),
-            vec![format!("Description: {}", text(&d["description"]))],
-        ),
-        "secret.deleted" => (
-            "Secret deleted".to_owned(),
-            vec![format!("Description: {}", text(&d["description"]))],
-        ),
-        "app.deleted" => (
-            "App deleted".to_owned(),
-            vec![format!("Client name: {}", text(&d["client_name"]))],
-        ),
-        "user.signed_in" => ("Signed in".to_owned(), Vec::new()),
-        "user.sign_in_failed" => ("Sign-in failed".to_owned(), Vec::new()),
-        "user.invited" => (
-            format!("Invited {}", text(&d["email"])),
-            vec![format!("Account admin: {}", yes_no(&d["is_admin"]))],
-        ),
-        "user.invitation_accepted" => ("Invitation accepted".to_owned(), Vec::new()),
-        "user.updated" => {
-            let (before, after) = (&d["before"], &d["after"]);
-            let mut changes = Vec::new();
-            if before["name"] != after["name"] {
-                changes.push(format!(
-                    "Name: {} → {}",
-                    text(&before["name"]),
-                    text(&after["name"])
-                ));
-            }
-            if before["is_admin"] != after["is_admin"] {
-                changes.push(format!(
-                    "Account admin: {} → {}",
-                    yes_no(&before["is_admin"]),
-                    yes_no(&after["is_admin"])
-                ));
-            }
-            if before["enabled"] != after["enabled"] {
-                changes.push(format!(
-                    "Enabled: {} → {}",
-                    yes_no(&before["enabled"]),
-                    yes_no(&after["enabled"])
-                ));
-            }
-            (format!("Changed {}", text(&d["email"])), changes)
-        }
-        "user.deleted" => (format!("Deleted {}", text(&d["email"])), Vec::new()),
-        "user.password_changed" => ("Password changed".to_owned(), Vec::new()),
-        "user.password_reset_issued" => (
-            format!("Password reset link for {}", text(&d["email"])),
-            Vec::new(),
-        ),
-        "user.password_reset" => ("Password reset".to_owned(), Vec::new()),
-        other => (other.to_owned(), Vec::new()),
-    };
+    let (title, changes) = description(&record.event);
     EventView {
         when: Moment::of(record.at),
         actor: record.actor_email.unwrap_or_else(|| "frontdesk".into()),
@@ -233,4 +222,246 @@ pub async fn page(
         app,
         user: who,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AuditAction;
+    use crate::domain::PiiMode::{DontRetrieve, Retrieve};
+    use crate::domain::audit::{
+        AppRegistration, AppSettings, DeletedApp, Invitation, Person, PersonSettings, Role,
+        SecretLabel,
+    };
+
+    fn app(name: &str, pii_mode: crate::domain::PiiMode, scopes: &[&str]) -> AppSettings {
+        AppSettings {
+            client_name: name.into(),
+            pii_mode,
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    fn edited(before: AppSettings, after: AppSettings) -> AuditEvent {
+        AuditEvent::AppEdited(Change { before, after })
+    }
+
+    fn person(name: &str, is_admin: bool, enabled: bool) -> PersonSettings {
+        PersonSettings {
+            name: name.into(),
+            is_admin,
+            enabled,
+        }
+    }
+
+    fn updated(before: PersonSettings, after: PersonSettings) -> AuditEvent {
+        AuditEvent::UserUpdated(PersonChange {
+            email: "ada@example.com".into(),
+            before,
+            after,
+        })
+    }
+
+    fn ada() -> Person {
+        Person {
+            email: "ada@example.com".into(),
+        }
+    }
+
+    /// Every action (and each kind of edit), and exactly how the Activity page words it.
+    fn table() -> Vec<(AuditEvent, &'static str, Vec<&'static str>)> {
+        let voice = app("Voice", Retrieve, &["setup.read", "reservations.read"]);
+        vec![
+            (
+                AuditEvent::AppCreated(AppRegistration {
+                    client_code: "VOICE".into(),
+                    client_name: "Voice".into(),
+                    pii_mode: DontRetrieve,
+                    scopes: vec!["setup.read".into(), "reservations.read".into()],
+                    secret_description: "Production".into(),
+                }),
+                "App created",
+                vec![
+                    "Client name: Voice",
+                    "Personally identifiable information: Don't retrieve",
+                    "Scopes: setup.read, reservations.read",
+                    "Secret: Production",
+                ],
+            ),
+            (
+                edited(
+                    voice.clone(),
+                    app("Voice 2", Retrieve, &["setup.read", "reservations.read"]),
+                ),
+                "App edited",
+                vec!["Client name: Voice → Voice 2"],
+            ),
+            (
+                edited(
+                    voice.clone(),
+                    app("Voice", DontRetrieve, &["setup.read", "reservations.read"]),
+                ),
+                "App edited",
+                vec!["Personally identifiable information: Retrieve → Don't retrieve"],
+            ),
+            (
+                edited(
+                    voice.clone(),
+                    app(
+                        "Voice",
+                        Retrieve,
+                        &["folios.read", "setup.read", "rates.read"],
+                    ),
+                ),
+                "App edited",
+                vec![
+                    "Scopes added: folios.read, rates.read",
+                    "Scopes removed: reservations.read",
+                ],
+            ),
+            (
+                edited(voice.clone(), app("Voice", Retrieve, &[])),
+                "App edited",
+                vec!["Scopes removed: setup.read, reservations.read"],
+            ),
+            (
+                edited(voice, app("Hotel voice", DontRetrieve, &["setup.read"])),
+                "App edited",
+                vec![
+                    "Client name: Voice → Hotel voice",
+                    "Personally identifiable information: Retrieve → Don't retrieve",
+                    "Scopes removed: reservations.read",
+                ],
+            ),
+            (
+                AuditEvent::AppDeleted(DeletedApp {
+                    client_code: "VOICE".into(),
+                    client_name: "Voice".into(),
+                    secrets: 2,
+                }),
+                "App deleted",
+                vec!["Client name: Voice"],
+            ),
+            (
+                AuditEvent::SecretAdded(SecretLabel {
+                    description: "Rotated in November".into(),
+                }),
+                "Secret added",
+                vec!["Description: Rotated in November"],
+            ),
+            (
+                AuditEvent::SecretDeleted(SecretLabel {
+                    description: "Production".into(),
+                }),
+                "Secret deleted",
+                vec!["Description: Production"],
+            ),
+            (AuditEvent::SignedIn, "Signed in", vec![]),
+            (AuditEvent::SignInFailed, "Sign-in failed", vec![]),
+            (
+                AuditEvent::UserInvited(Invitation {
+                    email: "new@example.com".into(),
+                    is_admin: true,
+                }),
+                "Invited new@example.com",
+                vec!["Account admin: yes"],
+            ),
+            (
+                AuditEvent::UserInvited(Invitation {
+                    email: "new@example.com".into(),
+                    is_admin: false,
+                }),
+                "Invited new@example.com",
+                vec!["Account admin: no"],
+            ),
+            (
+                AuditEvent::InvitationAccepted(Role { is_admin: true }),
+                "Invitation accepted",
+                vec![],
+            ),
+            (
+                updated(person("Ada", false, true), person("Ada L.", false, true)),
+                "Changed ada@example.com",
+                vec!["Name: Ada → Ada L."],
+            ),
+            (
+                updated(person("Ada", false, true), person("Ada", true, true)),
+                "Changed ada@example.com",
+                vec!["Account admin: no → yes"],
+            ),
+            (
+                updated(person("Ada", true, true), person("Ada", true, false)),
+                "Changed ada@example.com",
+                vec!["Enabled: yes → no"],
+            ),
+            (
+                updated(person("Ada", true, false), person("A.", false, true)),
+                "Changed ada@example.com",
+                vec![
+                    "Name: Ada → A.",
+                    "Account admin: yes → no",
+                    "Enabled: no → yes",
+                ],
+            ),
+            (
+                updated(person("Ada", true, true), person("Ada", true, true)),
+                "Changed ada@example.com",
+                vec![],
+            ),
+            (
+                AuditEvent::UserDeleted(Person {
+                    email: "bob@example.com".into(),
+                }),
+                "Deleted bob@example.com",
+                vec![],
+            ),
+            (
+                AuditEvent::PasswordChanged(ada()),
+                "Password changed",
+                vec![],
+            ),
+            (
+                AuditEvent::PasswordResetIssued(ada()),
+                "Password reset link for ada@example.com",
+                vec![],
+            ),
+            (AuditEvent::PasswordReset, "Password reset", vec![]),
+        ]
+    }
+
+    #[test]
+    fn each_event_is_described_as_the_activity_page_shows_it() {
+        for (event, title, changes) in table() {
+            let (got_title, got_changes) = description(&RecordedEvent::Known(event.clone()));
+            assert_eq!(
+                (got_title.as_str(), got_changes),
+                (title, changes.iter().map(|c| (*c).to_owned()).collect()),
+                "{event:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_table_covers_every_action() {
+        let table = table();
+        for &action in AuditAction::ALL {
+            assert!(
+                table.iter().any(|(event, ..)| event.action() == action),
+                "no description row for {action}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_row_this_version_cannot_read_shows_its_stored_action() {
+        for (action, details) in [
+            ("app.archived", r#"{"client_name":"Voice"}"#),
+            ("secret.added", "{}"),
+        ] {
+            assert_eq!(
+                description(&RecordedEvent::read(action, details)),
+                (action.to_owned(), Vec::new())
+            );
+        }
+    }
 }

@@ -8,15 +8,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::json;
 use tower_sessions::Session;
 
 use super::{CsrfForm, render, session};
+use crate::domain::audit::Role;
 use crate::domain::{
-    PasswordHasher, PasswordProblem, SecretHash, SecretValue, check_new_password, token_hash,
+    AuditEvent, LinkKind, PasswordHasher, PasswordProblem, SecretHash, SecretValue,
+    check_new_password, token_hash,
 };
 use crate::http::ClientAddr;
-use crate::store::{AuditEntry, StoreError, UserLink};
+use crate::store::{AuditEntry, Constraint, StoreError, UserLink};
 use crate::web::WebState;
 use crate::web::error::AppError;
 
@@ -34,7 +35,7 @@ pub fn router() -> Router<WebState> {
         )
 }
 
-/// The two kinds of link; everything else about following them is the same.
+/// The pages of each kind of link (`LinkKind`); everything else about following them is the same.
 #[derive(Clone, Copy)]
 enum Flow {
     Invitation,
@@ -42,10 +43,10 @@ enum Flow {
 }
 
 impl Flow {
-    fn kind(self) -> &'static str {
+    fn kind(self) -> LinkKind {
         match self {
-            Self::Invitation => "invitation",
-            Self::PasswordReset => "password_reset",
+            Self::Invitation => LinkKind::Invitation,
+            Self::PasswordReset => LinkKind::PasswordReset,
         }
     }
 
@@ -215,14 +216,15 @@ async fn accept(
             actor_id: Some(user_id),
             actor_email: Some(&link.email),
             source_addr: source,
-            action: "user.invitation_accepted",
             client_id: None,
-            details: json!({ "is_admin": link.is_admin }),
+            event: AuditEvent::InvitationAccepted(Role {
+                is_admin: link.is_admin,
+            }),
         })
         .await;
     match accepted {
         Ok(id) => Ok(id),
-        Err(StoreError::Duplicate) => Err(AppError::Rejected {
+        Err(StoreError::Duplicate(Constraint::UserEmail)) => Err(AppError::Rejected {
             status: StatusCode::CONFLICT,
             message: "A user with this email already exists. Sign in instead.".into(),
         }),
@@ -240,9 +242,8 @@ async fn reset(
         actor_id: link.user_id,
         actor_email: Some(&link.email),
         source_addr: source,
-        action: "user.password_reset",
         client_id: None,
-        details: json!({}),
+        event: AuditEvent::PasswordReset,
     };
     let done = state
         .store

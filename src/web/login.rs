@@ -11,7 +11,7 @@ use tower_sessions::Session;
 
 use super::throttle::Verdict;
 use super::{CsrfForm, NoFields, Query, render, session};
-use crate::domain::{PasswordHasher, SecretValue, parse_email};
+use crate::domain::{AuditEvent, PasswordHasher, SecretValue, parse_email};
 use crate::http::ClientAddr;
 use crate::store::AuditEntry;
 use crate::web::WebState;
@@ -120,9 +120,8 @@ async fn submit(
                 actor_id: Some(user.id),
                 actor_email: Some(&user.email),
                 source_addr: address,
-                action: "user.signed_in",
                 client_id: None,
-                details: serde_json::json!({}),
+                event: AuditEvent::SignedIn,
             };
             state.store.record_sign_in(user.id, now, entry).await?;
             tracing::info!(user_id = user.id, "signed in");
@@ -137,9 +136,8 @@ async fn submit(
                 actor_id: None,
                 actor_email: Some(&email),
                 source_addr: address.clone(),
-                action: "user.sign_in_failed",
                 client_id: None,
-                details: serde_json::json!({}),
+                event: AuditEvent::SignInFailed,
             };
             state.store.record_event(entry).await?;
             let page = LoginPage {

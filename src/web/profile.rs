@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::users::people_event;
 use super::{CsrfForm, CurrentUser, Layout, render, session};
-use crate::domain::{PasswordHasher, PasswordProblem, SecretValue, check_new_password};
+use crate::domain::audit::Person;
+use crate::domain::{AuditEvent, PasswordHasher, PasswordProblem, SecretValue, check_new_password};
 use crate::http::ClientAddr;
 use crate::web::WebState;
 use crate::web::error::AppError;
@@ -78,12 +78,10 @@ async fn change_password(
     let hash = PasswordHasher
         .hash_async(SecretValue::from_presented(form.new_password))
         .await?;
-    let entry = people_event(
-        &me,
-        addr,
-        "user.password_changed",
-        json!({ "email": me.user.email }),
-    );
+    let person = Person {
+        email: me.user.email.clone(),
+    };
+    let entry = people_event(&me, addr, AuditEvent::PasswordChanged(person));
     state.store.set_password(me.user.id, &hash, entry).await?;
     // Other sessions of this user end at their next request; this one continues under a new id.
     session::sign_in(&me.session, me.user.id, &hash).await?;

@@ -1,6 +1,9 @@
 //! Living with an app: its page, edits, secret rotation, deletion, the list at scale, and the audit trail.
 
-use frontdesk::domain::{AccountCode, ClientCode, ClientId, PasswordHasher, PiiMode, SecretValue};
+use frontdesk::domain::audit::AppRegistration;
+use frontdesk::domain::{
+    AccountCode, AuditEvent, ClientCode, ClientId, PasswordHasher, PiiMode, SecretValue,
+};
 use frontdesk::store::{AuditEntry, NewApp, NewSecret};
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, LOCATION};
@@ -520,9 +523,14 @@ pub async fn seed_into(store: &frontdesk::store::Store, n: usize, prefix: &str) 
                     actor_id: None,
                     actor_email: None,
                     source_addr: None,
-                    action: "app.created",
                     client_id: Some(client_id.as_str()),
-                    details: serde_json::json!({}),
+                    event: AuditEvent::AppCreated(AppRegistration {
+                        client_code: code.as_str().to_owned(),
+                        client_name: name.clone(),
+                        pii_mode: PiiMode::DontRetrieve,
+                        scopes: scopes.clone(),
+                        secret_description: "seed".to_owned(),
+                    }),
                 },
             )
             .await

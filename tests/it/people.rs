@@ -170,6 +170,34 @@ async fn an_invitation_expires_after_72_hours() {
 }
 
 #[tokio::test]
+async fn an_invitation_for_an_email_that_got_an_account_meanwhile_says_sign_in_instead() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let link = invite(&app, &admin, "twice@example.com", false).await;
+    app.add_user("twice@example.com", "another long passphrase", false)
+        .await;
+
+    let invitee = app.person();
+    let r = choose_password(
+        &invitee,
+        &link,
+        "a fine new passphrase",
+        "a fine new passphrase",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        text(&html(r).await, "main p:not(.brand)").as_deref(),
+        Some("A user with this email already exists. Sign in instead.")
+    );
+    // Nothing changed: the account keeps its password, and the link was not used up.
+    app.person()
+        .sign_in("twice@example.com", "another long passphrase")
+        .await;
+    assert_eq!(invitee.get(&link).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_chosen_password_must_be_long_not_the_email_and_not_common() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

@@ -8,16 +8,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::audit_entry;
 use super::form::{
     CredentialsPage, FieldErrors, ScopeGroup, Values, credentials_response, scope_groups,
     token_curl, validate_description, validate_details,
 };
-use crate::domain::{ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue};
+use crate::domain::audit::AppRegistration;
+use crate::domain::{
+    AuditEvent, ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue,
+};
 use crate::http::ClientAddr;
-use crate::store::{NewApp, NewSecret, StoreError};
+use crate::store::{Constraint, NewApp, NewSecret, StoreError};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, CsrfForm, Layout, Query, render};
@@ -221,20 +223,20 @@ pub async fn submit(
     let audit = audit_entry(
         &user,
         source_addr,
-        "app.created",
         client_id.as_str(),
-        json!({
-            "client_code": valid.client_code.as_str(),
-            "client_name": valid.client_name,
-            "pii_mode": valid.pii_mode.as_str(),
-            "scopes": valid.scopes,
-            "secret_description": valid.secret_description,
+        AuditEvent::AppCreated(AppRegistration {
+            client_code: valid.client_code.as_str().to_owned(),
+            client_name: valid.client_name.clone(),
+            pii_mode: valid.pii_mode,
+            scopes: valid.scopes.clone(),
+            secret_description: valid.secret_description.clone(),
         }),
     );
     match state.store.create_app(new_app, audit).await {
         Ok(()) => {}
-        // Another request took the code between our check and our insert.
-        Err(StoreError::Duplicate) => {
+        // Another request took the code between our check and our insert (the client ID is made of
+        // the account and client codes, so its key says the same).
+        Err(StoreError::Duplicate(Constraint::ClientCode | Constraint::ClientId)) => {
             let errors = FieldErrors {
                 client_code: Some(TAKEN),
                 ..FieldErrors::default()

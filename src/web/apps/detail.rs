@@ -4,10 +4,11 @@ use crate::web::Path;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde_json::json;
 
 use super::form::token_curl;
 use super::{Moment, app_path, audit_entry};
+use crate::domain::AuditEvent;
+use crate::domain::audit::DeletedApp;
 use crate::http::ClientAddr;
 use crate::store::{AppDetail, AuditFilter, MAX_SECRETS_PER_APP};
 use crate::web::WebState;
@@ -170,12 +171,12 @@ pub async fn delete(
     _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let app = load_app(&state, &client_id).await?;
-    let details = json!({
-        "client_code": app.client_code,
-        "client_name": app.client_name,
-        "secrets": app.secrets.len(),
+    let deleted = AuditEvent::AppDeleted(DeletedApp {
+        client_code: app.client_code.clone(),
+        client_name: app.client_name.clone(),
+        secrets: app.secrets.len(),
     });
-    let audit = audit_entry(&user, addr, "app.deleted", &app.client_id, details);
+    let audit = audit_entry(&user, addr, &app.client_id, deleted);
     if !state.store.delete_app(app.id, audit).await? {
         return Err(AppError::NotFound);
     }

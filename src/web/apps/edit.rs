@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::audit_entry;
 use super::detail::{back_to_app, load_app};
 use super::form::{FieldErrors, ScopeGroup, Values, scope_groups, validate_details};
-use crate::domain::PiiMode;
+use crate::domain::audit::{AppSettings, Change};
+use crate::domain::{AuditEvent, PiiMode};
 use crate::http::ClientAddr;
 use crate::store::AppEdit;
 use crate::web::WebState;
@@ -106,33 +106,35 @@ pub async fn submit(
 
     let mut before_scopes = app.scopes.clone();
     before_scopes.sort_by_key(|s| state.catalog.position(s));
-    if client_name == app.client_name && pii_mode == app.pii_mode && scopes == before_scopes {
+    let before = AppSettings {
+        client_name: app.client_name.clone(),
+        pii_mode: app.pii_mode,
+        scopes: before_scopes,
+    };
+    let after = AppSettings {
+        client_name,
+        pii_mode,
+        scopes,
+    };
+    if before == after {
         return back_to_app(&user, &app.client_id, "Nothing changed.".into()).await;
     }
-    let details = json!({
-        "before": {
-            "client_name": app.client_name,
-            "pii_mode": app.pii_mode.as_str(),
-            "scopes": before_scopes,
-        },
-        "after": {
-            "client_name": client_name,
-            "pii_mode": pii_mode.as_str(),
-            "scopes": scopes,
-        },
-    });
-    let audit = audit_entry(&user, addr, "app.edited", &app.client_id, details);
     let edit = AppEdit {
-        client_name: &client_name,
+        client_name: &after.client_name,
         pii_mode,
-        scopes: &scopes,
+        scopes: &after.scopes,
     };
+    let change = Change {
+        before,
+        after: after.clone(),
+    };
+    let audit = audit_entry(&user, addr, &app.client_id, AuditEvent::AppEdited(change));
     state.store.update_app(app.id, edit, audit).await?;
     tracing::info!(client_id = %app.client_id, user_id = user.user.id, "app edited");
     back_to_app(
         &user,
         &app.client_id,
-        format!("Saved the changes to {client_name}."),
+        format!("Saved the changes to {}.", after.client_name),
     )
     .await
 }

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
+use crate::domain::AuditEvent;
 use crate::store::AuditEntry;
 use crate::web::CurrentUser;
 use crate::web::WebState;
@@ -101,16 +102,14 @@ pub fn app_path(client_id: &str) -> String {
 pub fn audit_entry<'a>(
     user: &'a CurrentUser,
     source_addr: Option<std::net::IpAddr>,
-    action: &'static str,
     client_id: &'a str,
-    details: serde_json::Value,
+    event: AuditEvent,
 ) -> AuditEntry<'a> {
     AuditEntry {
         actor_id: Some(user.user.id),
         actor_email: Some(&user.user.email),
         source_addr: source_addr.map(|a| a.to_string()),
-        action,
         client_id: Some(client_id),
-        details,
+        event,
     }
 }

@@ -6,14 +6,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::audit_entry;
 use super::detail::{back_to_app, load_app};
 use super::form::{
     CredentialsPage, FieldErrors, credentials_response, token_curl, validate_description,
 };
-use crate::domain::{PasswordHasher, SecretValue};
+use crate::domain::audit::SecretLabel;
+use crate::domain::{AuditEvent, PasswordHasher, SecretValue};
 use crate::http::ClientAddr;
 use crate::store::{AddSecretError, AppDetail, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
 use crate::web::WebState;
@@ -94,9 +94,10 @@ pub async fn add(
     let audit = audit_entry(
         &user,
         addr,
-        "secret.added",
         &app.client_id,
-        json!({ "description": description }),
+        AuditEvent::SecretAdded(SecretLabel {
+            description: description.clone(),
+        }),
     );
     let new = NewSecret {
         description: &description,
@@ -194,9 +195,10 @@ pub async fn delete(
     let audit = audit_entry(
         &user,
         addr,
-        "secret.deleted",
         &app.client_id,
-        json!({ "description": secret.description }),
+        AuditEvent::SecretDeleted(SecretLabel {
+            description: secret.description.clone(),
+        }),
     );
     if !state.store.delete_secret(app.id, secret.id, audit).await? {
         return Err(AppError::NotFound);

@@ -1,0 +1,107 @@
+//! The Connected apps list: one page of an account's apps, searched and sorted, and how many match.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+use time::OffsetDateTime;
+
+use crate::domain::{AccountCode, PiiMode};
+use crate::store::{Store, StoreError, from_text};
+
+/// A row of the Connected apps list.
+#[derive(Debug, Clone)]
+pub struct AppSummary {
+    pub client_id: String,
+    pub client_code: String,
+    pub client_name: String,
+    pub pii_mode: PiiMode,
+    pub scope_count: i64,
+    pub created_at: OffsetDateTime,
+}
+
+/// How the list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppSort {
+    NewestFirst,
+    OldestFirst,
+    NameAz,
+    NameZa,
+}
+
+/// One page of the list.
+pub struct AppQuery<'a> {
+    pub account: &'a AccountCode,
+    /// Case-insensitive substring of the name, client ID or client code.
+    pub search: Option<&'a str>,
+    pub sort: AppSort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// What the list's search looks in: name and client ID (which holds the client code), lower-cased here
+/// rather than in SQL, whose `lower()` knows only ASCII.
+pub(super) fn search_text(client_name: &str, client_id: &str) -> String {
+    format!("{client_name} {client_id}").to_lowercase()
+}
+
+fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, q: &AppQuery<'_>) {
+    qb.push(" WHERE a.account_code = ")
+        .push_bind(q.account.as_str().to_owned());
+    if let Some(search) = q.search {
+        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        qb.push(" AND a.search_text LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\'");
+    }
+}
+
+impl Store {
+    /// How many apps match the query's filter (for pagination).
+    pub async fn count_apps(&self, q: &AppQuery<'_>) -> Result<i64, StoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM apps a");
+        push_filter(&mut qb, q);
+        Ok(qb.build_query_scalar().fetch_one(&self.pool).await?)
+    }
+
+    /// One page of the account's apps. The page is chosen first (by index), then only its rows get their
+    /// scopes counted, so the cost does not grow with the number of apps.
+    pub async fn list_apps(&self, q: &AppQuery<'_>) -> Result<Vec<AppSummary>, StoreError> {
+        let order = match q.sort {
+            AppSort::NewestFirst => "X.created_at DESC, X.id DESC",
+            AppSort::OldestFirst => "X.created_at ASC, X.id ASC",
+            AppSort::NameAz => "X.client_name ASC, X.id ASC",
+            AppSort::NameZa => "X.client_name DESC, X.id DESC",
+        };
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT p.*, (SELECT COUNT(*) FROM app_scopes s WHERE s.app_id = p.id) AS scope_count FROM (
+               SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode, a.created_at FROM apps a",
+        );
+        push_filter(&mut qb, q);
+        qb.push(" ORDER BY ")
+            .push(order.replace('X', "a"))
+            .push(" LIMIT ")
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset)
+            .push(") p ORDER BY ")
+            .push(order.replace('X', "p"));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AppSummary {
+                    client_id: row.try_get("client_id")?,
+                    client_code: row.try_get("client_code")?,
+                    client_name: row.try_get("client_name")?,
+                    pii_mode: PiiMode::parse(row.try_get("pii_mode")?).unwrap_or_default(),
+                    scope_count: row.try_get("scope_count")?,
+                    created_at: from_text(row.try_get("created_at")?),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
