@@ -23,7 +23,7 @@ use crate::web::error::AppError;
 use crate::web::{AccountAdmin, Form, Layout, Query, render, session};
 
 #[derive(Template)]
-#[template(path = "apps/create.html")]
+#[template(path = "apps/connected-apps/create.html")]
 struct CreatePage {
     layout: Layout,
     account_code: String,
