@@ -89,7 +89,7 @@ impl Flow {
 }
 
 #[derive(Template)]
-#[template(path = "users/choose_password.html")]
+#[template(path = "links/choose_password.html")]
 struct ChoosePasswordPage {
     csrf_token: String,
     title: &'static str,
@@ -100,7 +100,7 @@ struct ChoosePasswordPage {
 }
 
 #[derive(Template)]
-#[template(path = "users/link_invalid.html")]
+#[template(path = "links/invalid.html")]
 struct InvalidLinkPage {
     title: &'static str,
 }

@@ -37,7 +37,7 @@ fn local_path(next: &str) -> &str {
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "login/page.html")]
 struct LoginPage<'a> {
     csrf_token: String,
     email: &'a str,

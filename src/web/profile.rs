@@ -23,7 +23,7 @@ pub fn router() -> Router<WebState> {
 }
 
 #[derive(Template)]
-#[template(path = "profile.html")]
+#[template(path = "profile/page.html")]
 struct ProfilePage {
     layout: Layout,
     current_error: Option<&'static str>,

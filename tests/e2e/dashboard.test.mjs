@@ -312,3 +312,72 @@ test("dark mode and a phone-sized screen keep enough contrast", async () => {
     await context.close();
   }
 });
+
+test("at 375 px every page fits the screen, even with the longest client ID", async () => {
+  // ClientCode::MAX_LEN in src/domain/codes.rs: 32 letters, digits and underscores, none a place to break a line.
+  const code = "CHANNEL_MANAGER_SYNC_2026_EUROPE";
+  assert.equal(code.length, 32);
+  const page = await newPage({ width: 375, height: 800 });
+  const widths = [];
+  async function fits(name) {
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    widths.push({ name, scrollWidth, innerWidth });
+  }
+
+  await page.goto(`${base}/login`);
+  await fits("sign in");
+  await signIn(page, admin);
+  await page.goto(`${base}/apps/connected-apps/create`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("alert").filter({ hasText: "Please correct the following" }).waitFor();
+  await fits("new custom app with errors");
+  await page.getByLabel("Client code").fill(code);
+  await page.getByLabel("Client name").fill("Channel manager sync");
+  await page.getByLabel("Secret description").fill("Channel manager, Europe");
+  await page.getByRole("checkbox", { name: /^setup\.read / }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  const clientId = await page.getByRole("textbox", { name: "Client ID", exact: true }).inputValue();
+  assert.equal(clientId, `DEMO-SP-${code}`);
+  await fits("credentials");
+
+  const app = `/apps/connected-apps/${clientId}`;
+  for (const [name, path] of [
+    ["connected apps", "/apps/connected-apps"],
+    ["app page", app],
+    ["edit app", `${app}/edit`],
+    ["add secret", `${app}/secrets/new`],
+    ["delete app", `${app}/delete`],
+    ["activity", "/activity"],
+    ["activity of the app", `/activity?app=${clientId}`],
+    ["users", "/users"],
+    ["invite someone", "/users/invite"],
+    ["profile", "/profile"],
+  ]) {
+    await page.goto(`${base}${path}`);
+    await fits(name);
+  }
+  await page.goto(`${base}${app}`);
+  await page.getByRole("link", { name: "Delete secret Channel manager, Europe" }).click();
+  await page.getByRole("heading", { level: 1, name: /Channel manager, Europe/ }).waitFor();
+  await fits("delete secret");
+
+  console.log("scrollWidth at a 375 px viewport:");
+  for (const w of widths) console.log(`  ${w.name.padEnd(28)} ${w.scrollWidth} px`);
+  const overflowing = widths.filter((w) => w.scrollWidth > w.innerWidth);
+  assert.deepEqual(overflowing, [], `pages wider than the 375 px screen: ${JSON.stringify(overflowing)}`);
+
+  // The list's table, too wide for the screen, scrolls inside its own box, which the keyboard reaches and scrolls.
+  await page.goto(`${base}/apps/connected-apps`);
+  const table = page.getByRole("region", { name: "Connected apps" });
+  assert.ok(await table.evaluate((box) => box.scrollWidth > box.clientWidth), "the table is wider than its box");
+  await page.getByRole("button", { name: "Apply" }).focus();
+  await page.keyboard.press("Tab");
+  assert.ok(await table.evaluate((box) => box === document.activeElement), "Tab after the search form reaches the table");
+  for (let i = 0; i < 3; i += 1) await page.keyboard.press("ArrowRight");
+  // Keyboard scrolling is animated: wait for it to move rather than read it at once.
+  await page.waitForFunction((box) => box.scrollLeft > 0, await table.elementHandle(), { timeout: 5000 })
+    .catch(() => assert.fail("the arrow keys scroll the table"));
+  await axe(page, "connected apps (375px, longest client ID)");
+  await page.context().close();
+});

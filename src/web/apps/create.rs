@@ -25,7 +25,7 @@ use crate::web::error::AppError;
 use crate::web::{AccountAdmin, CsrfForm, Layout, Query, render};
 
 #[derive(Template)]
-#[template(path = "apps/create.html")]
+#[template(path = "apps/connected-apps/create.html")]
 struct CreatePage {
     layout: Layout,
     account_code: String,

@@ -39,7 +39,7 @@ pub struct SecretRow {
 }
 
 #[derive(Template)]
-#[template(path = "apps/show.html")]
+#[template(path = "apps/connected-apps/show.html")]
 struct AppPage {
     layout: Layout,
     app: AppDetail,
@@ -145,7 +145,7 @@ pub async fn show(
 }
 
 #[derive(Template)]
-#[template(path = "apps/delete.html")]
+#[template(path = "apps/connected-apps/delete.html")]
 struct ConfirmDeletePage {
     layout: Layout,
     app: AppDetail,

@@ -19,7 +19,7 @@ use crate::web::error::AppError;
 use crate::web::{AccountAdmin, CsrfForm, Layout, render};
 
 #[derive(Template)]
-#[template(path = "apps/edit.html")]
+#[template(path = "apps/connected-apps/edit.html")]
 struct EditPage {
     layout: Layout,
     client_id: String,

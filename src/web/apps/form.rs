@@ -127,7 +127,7 @@ pub fn validate_description(raw: &str, errors: &mut FieldErrors) -> Option<Strin
 }
 
 #[derive(Template)]
-#[template(path = "apps/created.html")]
+#[template(path = "apps/connected-apps/created.html")]
 pub struct CredentialsPage {
     pub layout: Layout,
     pub heading: String,

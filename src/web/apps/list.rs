@@ -45,7 +45,7 @@ const SORTS: [(&str, &str, AppSort); 4] = [
 ];
 
 #[derive(Template)]
-#[template(path = "apps/list.html")]
+#[template(path = "apps/connected-apps/list.html")]
 struct ListPage {
     layout: Layout,
     account_code: String,
@@ -123,7 +123,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "apps/new.html")]
+#[template(path = "apps/connected-apps/new.html")]
 struct ChoosePage {
     layout: Layout,
 }

@@ -24,7 +24,7 @@ const TOO_MANY: &str =
     "This app already has 10 secrets, the most allowed. Delete one before adding another.";
 
 #[derive(Template)]
-#[template(path = "apps/secret_new.html")]
+#[template(path = "apps/connected-apps/secrets/new.html")]
 struct AddSecretPage {
     layout: Layout,
     app: AppDetail,
@@ -126,7 +126,7 @@ pub async fn add(
 }
 
 #[derive(Template)]
-#[template(path = "apps/secret_delete.html")]
+#[template(path = "apps/connected-apps/secrets/delete.html")]
 struct ConfirmDeletePage {
     layout: Layout,
     app: AppDetail,
