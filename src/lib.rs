@@ -21,7 +21,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::Uri;
 use axum::response::Response;
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::config::Config;
 use crate::domain::{PasswordHasher, ScopeCatalog};
@@ -34,7 +33,7 @@ use crate::web::WebState;
 pub struct Prepared {
     pub core: Core,
     pub identity: Arc<Identity>,
-    pub sessions: SqliteStore,
+    pub sessions: web::Sessions,
 }
 
 /// Opens the database, runs migrations (ours and the session store's) and loads the scope catalog.
@@ -44,10 +43,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     let store = Store::open(&config.database_url)
         .await?
         .with_clock(clock.clone());
-    let sessions = SqliteStore::new(store.pool().clone())
-        .with_table_name("sessions")
-        .map_err(anyhow::Error::msg)?;
-    sessions.migrate().await?;
+    let sessions = web::Sessions::open(store.pool()).await?;
     let keys = KeyRing::load(&store, config.token_lifetime, clock.now()).await?;
     // The first sign-in or unknown client must not be the one that pays for computing the dummy hash.
     PasswordHasher.dummy_hash();

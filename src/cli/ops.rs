@@ -24,10 +24,18 @@ pub(super) async fn backup(cli: &Cli, file: &std::path::Path) -> Result<(), Exit
         return Err(ExitCode::FAILURE);
     }
     let store = open_store(&cli.database_url).await?;
-    store.backup_to(file).await.map_err(|e| {
+    let written = store.backup_to(file).await.map_err(|e| {
         eprintln!("error: backup to {} failed: {e}", file.display());
         ExitCode::FAILURE
     })?;
+    if !written {
+        eprintln!(
+            "error: frontdesk backup copies a SQLite database; for PostgreSQL use its own tools, \
+             e.g. pg_dump --format=custom --file={} \"$DATABASE_URL\"",
+            file.display()
+        );
+        return Err(ExitCode::FAILURE);
+    }
     println!("backed up to {}", file.display());
     Ok(())
 }

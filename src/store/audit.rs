@@ -1,7 +1,5 @@
 //! The append-only `audit_log` table.
 
-use sqlx::{Sqlite, Transaction};
-
 use crate::domain::{AuditEvent, RecordedEvent};
 
 /// One thing that happened: who did it, from where, to which app, and the event (its action and
@@ -14,48 +12,57 @@ pub struct AuditEntry<'a> {
     pub event: AuditEvent,
 }
 
-/// Audit rows are written inside the transaction of the change they describe: both land or neither.
-pub(super) async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
-    entry: &AuditEntry<'_>,
-    at: &str,
-) -> Result<(), sqlx::Error> {
-    let details = entry
+/// The audit row's details column: the event's details as JSON text.
+pub(super) fn details_text(entry: &AuditEntry<'_>) -> Result<String, sqlx::Error> {
+    entry
         .event
         .details()
-        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_email, source_addr, action, client_id, details)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(at)
-    .bind(entry.actor_id)
-    .bind(entry.actor_email)
-    .bind(entry.source_addr.as_deref())
-    .bind(entry.event.action().as_str())
-    .bind(entry.client_id)
-    .bind(details.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+        .map(|d| d.to_string())
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-/// Runs one write and, if it changed any row, its audit row, in one transaction: both land or neither.
-/// Returns how many rows the write changed (0: nothing happened, nothing was recorded).
-pub(super) async fn execute_audited<'q>(
-    pool: &sqlx::SqlitePool,
-    at: &str,
-    write: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    entry: &AuditEntry<'_>,
-) -> Result<u64, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let changed = write.execute(&mut *tx).await?.rows_affected();
-    if changed > 0 {
-        insert(&mut tx, entry, at).await?;
-        tx.commit().await?;
-    }
-    Ok(changed)
+/// Writes the audit row `$entry` at `$at` inside transaction `$tx` (of either backend): audit rows are
+/// written inside the transaction of the change they describe, so both land or neither.
+macro_rules! audit_insert {
+    ($tx:expr, $entry:expr, $at:expr) => {{
+        let entry: &$crate::store::AuditEntry<'_> = $entry;
+        let details = $crate::store::audit::details_text(entry)?;
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, actor_email, source_addr, action, client_id, details)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($at)
+        .bind(entry.actor_id)
+        .bind(entry.actor_email)
+        .bind(entry.source_addr.as_deref())
+        .bind(entry.event.action().as_str())
+        .bind(entry.client_id)
+        .bind(details)
+        .execute(&mut *$tx)
+        .await
+        .map(|_| ())
+    }};
 }
+pub(super) use audit_insert;
+
+/// Runs the write `$write` (a query on pool `$p`'s backend) and, if it changed any row, its audit row, in
+/// one transaction: both land or neither. Evaluates to how many rows the write changed (0: nothing
+/// happened, nothing was recorded).
+macro_rules! execute_audited {
+    ($p:expr, $at:expr, $write:expr, $entry:expr) => {
+        async {
+            let mut tx = $p.begin().await?;
+            let changed = $write.execute(&mut *tx).await?.rows_affected();
+            if changed > 0 {
+                $crate::store::audit::audit_insert!(tx, $entry, $at)?;
+                tx.commit().await?;
+            }
+            Ok::<u64, sqlx::Error>(changed)
+        }
+        .await
+    };
+}
+pub(super) use execute_audited;
 
 /// A recorded event, as the Activity pages show it.
 #[derive(Debug, Clone)]
@@ -74,7 +81,19 @@ pub struct AuditFilter {
     pub actor_email: Option<String>,
 }
 
-fn push_filter(qb: &mut sqlx::QueryBuilder<'_, Sqlite>, filter: &AuditFilter) {
+impl AuditFilter {
+    fn searchable(&self) -> bool {
+        [&self.client_id, &self.actor_email]
+            .into_iter()
+            .flatten()
+            .all(|t| super::searchable(t))
+    }
+}
+
+fn push_filter<'a, DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<'a, DB>, filter: &AuditFilter)
+where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
     qb.push(" WHERE 1 = 1");
     if let Some(client_id) = &filter.client_id {
         qb.push(" AND client_id = ").push_bind(client_id.clone());
@@ -92,45 +111,65 @@ impl super::Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AuditRecord>, super::StoreError> {
-        use sqlx::Row;
-        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(
-            "SELECT at, actor_email, source_addr, action, client_id, details FROM audit_log",
+        if !filter.searchable() {
+            return Ok(Vec::new());
+        }
+        type Columns = (
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+            String,
         );
-        push_filter(&mut qb, filter);
-        qb.push(" ORDER BY id DESC LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditRecord {
-                    at: super::from_text(row.try_get("at")?),
-                    actor_email: row.try_get("actor_email")?,
-                    source_addr: row.try_get("source_addr")?,
-                    client_id: row.try_get("client_id")?,
-                    event: RecordedEvent::read(row.try_get("action")?, row.try_get("details")?),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(super::StoreError::from)
+        let rows: Vec<Columns> = on_db!(&self.pool, p => {
+            let mut qb = sqlx::QueryBuilder::<Db>::new(
+                "SELECT at, actor_email, source_addr, action, client_id, details FROM audit_log",
+            );
+            push_filter(&mut qb, filter);
+            qb.push(" ORDER BY id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(at, actor_email, source_addr, action, client_id, details)| AuditRecord {
+                    at: super::from_text(&at),
+                    actor_email,
+                    source_addr,
+                    client_id,
+                    event: RecordedEvent::read(&action, &details),
+                },
+            )
+            .collect())
     }
 
     pub async fn count_audit_records(
         &self,
         filter: &AuditFilter,
     ) -> Result<i64, super::StoreError> {
-        let mut qb = sqlx::QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM audit_log");
-        push_filter(&mut qb, filter);
-        Ok(qb.build_query_scalar().fetch_one(&self.pool).await?)
+        if !filter.searchable() {
+            return Ok(0);
+        }
+        Ok(on_db!(&self.pool, p => {
+            let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*) FROM audit_log");
+            push_filter(&mut qb, filter);
+            qb.build_query_scalar().fetch_one(p).await
+        })?)
     }
 
     /// Everyone who appears in the audit log, for the Activity page's filter.
     pub async fn audit_actors(&self) -> Result<Vec<String>, super::StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT actor_email FROM audit_log WHERE actor_email IS NOT NULL ORDER BY actor_email",
-        )
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(on_db!(&self.pool, p => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT actor_email FROM audit_log WHERE actor_email IS NOT NULL
+                 ORDER BY actor_email",
+            )
+            .fetch_all(p)
+            .await
+        })?)
     }
 }

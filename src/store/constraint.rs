@@ -186,7 +186,10 @@ mod tests {
     /// signing key, one link and one revoked token; returns the key it violated.
     async fn violation(sql: &str) -> Option<Constraint> {
         let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
-        sqlx::migrate!("./migrations").run(&mut conn).await.unwrap();
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut conn)
+            .await
+            .unwrap();
         let seed = [
             "INSERT INTO users (id, email, display_name, password_hash, created_at)
              VALUES (1, 'ada@example.com', 'Ada', 'x', 't')",

@@ -1,6 +1,5 @@
 //! What the identity endpoints read and write: client secrets by lookup id, signing keys, revoked tokens.
 
-use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{Store, StoreError, from_text, to_text};
@@ -34,31 +33,30 @@ impl Store {
         client_id: &str,
         lookup_id: &str,
     ) -> Result<Option<ClientSecretRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT s.id, s.secret_hash, sc.scope
-             FROM apps a
-             JOIN app_secrets s ON s.app_id = a.id
-             LEFT JOIN app_scopes sc ON sc.app_id = a.id
-             WHERE a.client_id = $1 AND s.lookup_id = $2",
-        )
-        .bind(client_id)
-        .bind(lookup_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let Some(first) = rows.first() else {
+        if !super::searchable(client_id) || !super::searchable(lookup_id) {
+            return Ok(None);
+        }
+        let rows: Vec<(i64, String, Option<String>)> = on_db!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT s.id, s.secret_hash, sc.scope
+                 FROM apps a
+                 JOIN app_secrets s ON s.app_id = a.id
+                 LEFT JOIN app_scopes sc ON sc.app_id = a.id
+                 WHERE a.client_id = $1 AND s.lookup_id = $2",
+            )
+            .bind(client_id)
+            .bind(lookup_id)
+            .fetch_all(p)
+            .await
+        })?;
+        let Some((secret_id, secret_hash, _)) = rows.first() else {
             return Ok(None);
         };
-        let mut found = ClientSecretRow {
-            secret_id: first.try_get("id")?,
-            secret_hash: SecretHash(first.try_get("secret_hash")?),
-            scopes: Vec::with_capacity(rows.len()),
-        };
-        for row in &rows {
-            if let Some(scope) = row.try_get::<Option<String>, _>("scope")? {
-                found.scopes.push(scope);
-            }
-        }
-        Ok(Some(found))
+        Ok(Some(ClientSecretRow {
+            secret_id: *secret_id,
+            secret_hash: SecretHash(secret_hash.clone()),
+            scopes: rows.iter().filter_map(|(_, _, s)| s.clone()).collect(),
+        }))
     }
 
     /// True while app `client_id` exists and still has secret `secret_id`.
@@ -67,14 +65,16 @@ impl Store {
         client_id: &str,
         secret_id: i64,
     ) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM app_secrets s JOIN apps a ON a.id = s.app_id
-             WHERE a.client_id = $1 AND s.id = $2",
-        )
-        .bind(client_id)
-        .bind(secret_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let n: i64 = on_db!(&self.pool, p => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM app_secrets s JOIN apps a ON a.id = s.app_id
+                 WHERE a.client_id = $1 AND s.id = $2",
+            )
+            .bind(client_id)
+            .bind(secret_id)
+            .fetch_one(p)
+            .await
+        })?;
         Ok(n > 0)
     }
 
@@ -83,49 +83,54 @@ impl Store {
         &self,
         uses: &[(i64, OffsetDateTime)],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        for (id, at) in uses {
-            sqlx::query(
-                "UPDATE app_secrets SET last_used_at = $1
-                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
-            )
-            .bind(to_text(*at))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // Monotonic: an instance with an older time never overwrites a newer one written by another.
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            for (id, at) in uses {
+                sqlx::query(
+                    "UPDATE app_secrets SET last_used_at = $1
+                     WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+                )
+                .bind(to_text(*at))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
         }
-        tx.commit().await?;
+        .await)?;
         Ok(())
     }
 
     pub async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, kid, private_key, created_at, retired_at FROM signing_keys ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(SigningKeyRow {
-                    id: row.try_get("id")?,
-                    kid: row.try_get("kid")?,
-                    private_key: row.try_get("private_key")?,
-                    created_at: from_text(row.try_get("created_at")?),
-                    retired_at: row
-                        .try_get::<Option<String>, _>("retired_at")?
-                        .as_deref()
-                        .map(from_text),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        let rows: Vec<(i64, String, String, String, Option<String>)> = on_db!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT id, kid, private_key, created_at, retired_at FROM signing_keys ORDER BY id",
+            )
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, kid, private_key, created_at, retired_at)| SigningKeyRow {
+                    id,
+                    kid,
+                    private_key,
+                    created_at: from_text(&created_at),
+                    retired_at: retired_at.as_deref().map(from_text),
+                },
+            )
+            .collect())
     }
 
     /// Id of the newest key: a cheap way for a running server to notice `frontdesk keys rotate`.
     pub async fn newest_signing_key_id(&self) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT MAX(id) FROM signing_keys")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(on_db!(&self.pool, p => {
+            sqlx::query_scalar("SELECT MAX(id) FROM signing_keys")
+                .fetch_one(p)
+                .await
+        })?)
     }
 
     /// Adds a key that signs from now on and retires the one before it, in one transaction.
@@ -136,20 +141,24 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let now = to_text(now);
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO signing_keys (kid, private_key, created_at) VALUES ($1, $2, $3)")
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO signing_keys (kid, private_key, created_at) VALUES ($1, $2, $3)",
+            )
             .bind(kid)
             .bind(private_key)
             .bind(&now)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_write)?;
-        tx.commit().await?;
-        Ok(())
+            .await?;
+            tx.commit().await
+        }
+        .await)
+        .map_err(StoreError::from_write)
     }
 
     pub async fn revoke_token(
@@ -158,34 +167,39 @@ impl Store {
         client_id: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO revoked_tokens (jti, client_id, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (jti) DO NOTHING",
-        )
-        .bind(jti)
-        .bind(client_id)
-        .bind(to_text(expires_at))
-        .execute(&self.pool)
-        .await?;
+        on_db!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO revoked_tokens (jti, client_id, expires_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (jti) DO NOTHING",
+            )
+            .bind(jti)
+            .bind(client_id)
+            .bind(to_text(expires_at))
+            .execute(p)
+            .await
+            .map(|_| ())
+        })?;
         Ok(())
     }
 
     pub async fn token_is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM revoked_tokens WHERE jti = $1")
-            .bind(jti)
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = on_db!(&self.pool, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM revoked_tokens WHERE jti = $1")
+                .bind(jti)
+                .fetch_one(p)
+                .await
+        })?;
         Ok(n > 0)
     }
 
     /// Forgets revocations of tokens that have expired anyway.
     pub async fn purge_revoked_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
-        Ok(
+        Ok(on_db!(&self.pool, p => {
             sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
                 .bind(to_text(now))
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+        })?)
     }
 }

@@ -1,5 +1,29 @@
 //! Every SQL statement lives below this module, one file per table. Handlers call `Store` methods and
-//! never see SQL, so a PostgreSQL backend can follow by swapping this layer.
+//! never see SQL. Two backends, chosen at run time by `DATABASE_URL`'s scheme: SQLite (the embedded
+//! default) and PostgreSQL (several instances on one database). Each method is written once: `on_db!`
+//! compiles its body for each backend, so the SQL text (portable: `$1` placeholders, RFC 3339 text
+//! timestamps, TRUE/FALSE) and the binds are shared, and only what truly differs (locks, backups) is
+//! written twice.
+
+/// Runs `$body` with `$p` bound to the store's pool, compiled once per backend; inside, `Db` names the
+/// backend's `sqlx::Database` (for `QueryBuilder::<Db>` and the like).
+#[macro_export]
+macro_rules! on_db {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::store::Pool::Sqlite($p) => {
+                #[allow(unused)]
+                type Db = ::sqlx::Sqlite;
+                $body
+            }
+            $crate::store::Pool::Postgres($p) => {
+                #[allow(unused)]
+                type Db = ::sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
 
 mod apps;
 mod audit;
@@ -10,8 +34,9 @@ mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -26,10 +51,51 @@ pub use constraint::Constraint;
 pub use identity::{ClientSecretRow, SigningKeyRow};
 pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};
 
+/// The two migration sets, with the same version numbers (a test keeps them in step).
+pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database behind a `Store`.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Pool {
+    /// Closes every connection (at shutdown).
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+/// How to reach the database: its URL and the pool's limits.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections per instance (`FRONTDESK_DB_MAX_CONNECTIONS`).
+    pub max_connections: u32,
+    /// How long to wait for a connection, and (PostgreSQL) for one statement, before failing
+    /// (`FRONTDESK_DB_TIMEOUT_SECONDS`).
+    pub timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
     /// What "now" is for the rows this store stamps (the server's clock, shared with the handlers).
     clock: Clock,
 }
@@ -56,37 +122,40 @@ impl StoreError {
 }
 
 impl Store {
-    /// Opens (creating if missing) the database, in WAL mode with foreign keys on, and migrates it.
+    /// Opens the database named by `database_url` (`sqlite://...` or `postgres://...`) with the default
+    /// pool limits, and migrates it.
     pub async fn open(database_url: &str) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(database_url)
-            .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL is durable in WAL mode except for the last transactions on power loss, not on crash.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            // Writers queue instead of failing when another write holds the lock.
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                // SQLITE_CANTOPEN: almost always a missing or read-only directory.
-                let hint = match e.as_database_error().and_then(|d| d.code()) {
-                    Some(code) if code == "14" => {
-                        " (check that the directory exists and that this user may write to it; in the \
-                         container the user is 65532)"
-                    }
-                    _ => "",
-                };
-                anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}{hint}")
-            })?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        Self::open_with(database_url, &DbOptions::default()).await
+    }
+
+    /// Opens and migrates the database. Every instance may migrate at start: sqlx's PostgreSQL migrator
+    /// holds an advisory lock while it runs, and SQLite has one writer.
+    pub async fn open_with(database_url: &str, options: &DbOptions) -> anyhow::Result<Self> {
+        let store = Self::connect(database_url, options).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the database without migrating it.
+    pub async fn connect(database_url: &str, options: &DbOptions) -> anyhow::Result<Self> {
+        let pool = if is_postgres_url(database_url) {
+            Pool::Postgres(connect_postgres(database_url, options).await?)
+        } else {
+            Pool::Sqlite(connect_sqlite(database_url, options).await?)
+        };
         Ok(Self {
             pool,
             clock: Clock::default(),
         })
+    }
+
+    /// Applies the migrations this binary has and the database lacks.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
     }
 
     /// The same store, stamping rows with `clock`'s time.
@@ -99,18 +168,22 @@ impl Store {
         to_text(self.clock.now())
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Pool {
         &self.pool
     }
 
     /// Ready to serve: the database answers and every migration this binary knows has been applied.
     pub async fn ready(&self) -> Result<(), String> {
-        let applied: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
-                .fetch_one(&self.pool)
+        let applied: Result<i64, sqlx::Error> = on_db!(&self.pool, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(p)
                 .await
-                .map_err(|e| format!("database unreachable: {e}"))?;
-        let known = sqlx::migrate!("./migrations").iter().count();
+        });
+        let applied = applied.map_err(|e| format!("database unreachable: {e}"))?;
+        let known = match &self.pool {
+            Pool::Sqlite(_) => SQLITE_MIGRATIONS.iter().count(),
+            Pool::Postgres(_) => POSTGRES_MIGRATIONS.iter().count(),
+        };
         if usize::try_from(applied).unwrap_or(0) < known {
             return Err(format!("{applied} of {known} migrations applied"));
         }
@@ -119,25 +192,83 @@ impl Store {
 
     /// How many apps and secrets there are, for the metrics.
     pub async fn count_apps_and_secrets(&self) -> Result<(i64, i64), StoreError> {
-        Ok(
-            sqlx::query_as(
-                "SELECT (SELECT COUNT(*) FROM apps), (SELECT COUNT(*) FROM app_secrets)",
-            )
-            .fetch_one(&self.pool)
-            .await?,
-        )
+        Ok(on_db!(&self.pool, p => {
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM apps), (SELECT COUNT(*) FROM app_secrets)")
+                .fetch_one(p)
+                .await
+        })?)
     }
 
-    /// Writes a consistent copy of the live database to `path` (SQLite's `VACUUM INTO`), without
-    /// stopping writers. Refuses to overwrite an existing file.
-    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+    /// Writes a consistent copy of the live SQLite database to `path` (`VACUUM INTO`), without stopping
+    /// writers. PostgreSQL has its own tools for this (`pg_dump`): `Ok(false)` says so.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<bool, StoreError> {
+        let Pool::Sqlite(pool) = &self.pool else {
+            return Ok(false);
+        };
         let target = path.to_string_lossy().into_owned();
         sqlx::query("VACUUM INTO $1")
             .bind(target)
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
-        Ok(())
+        Ok(true)
     }
+}
+
+/// Whether text from a request can be looked up at all. Nothing stored holds a NUL (every parser
+/// refuses control characters), and PostgreSQL refuses NUL in text parameters outright, so a lookup
+/// for one is answered "not found" without asking the database, the same on both backends.
+pub(crate) fn searchable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+async fn connect_sqlite(database_url: &str, options: &DbOptions) -> anyhow::Result<SqlitePool> {
+    let connect = SqliteConnectOptions::from_str(database_url)
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL is durable in WAL mode except for the last transactions on power loss, not on crash.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        // Writers queue instead of failing when another write holds the lock.
+        .busy_timeout(Duration::from_secs(10));
+    SqlitePoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.timeout.max(Duration::from_secs(10)))
+        .connect_with(connect)
+        .await
+        .map_err(|e| {
+            // SQLITE_CANTOPEN: almost always a missing or read-only directory.
+            let hint = match e.as_database_error().and_then(|d| d.code()) {
+                Some(code) if code == "14" => {
+                    " (check that the directory exists and that this user may write to it; in the \
+                     container the user is 65532)"
+                }
+                _ => "",
+            };
+            anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}{hint}")
+        })
+}
+
+async fn connect_postgres(database_url: &str, options: &DbOptions) -> anyhow::Result<PgPool> {
+    let timeout_ms = options.timeout.as_millis().to_string();
+    let connect = PgConnectOptions::from_str(database_url)
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
+        .application_name("frontdesk")
+        // No statement may hold a connection (and a request) longer than the timeout.
+        .options([("statement_timeout", timeout_ms.as_str())]);
+    PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.timeout)
+        // A connection that died with a database restart is noticed before it is handed out.
+        .test_before_acquire(true)
+        .connect_with(connect)
+        .await
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot connect to PostgreSQL: {e}"))
 }
 
 /// Timestamps are stored as RFC 3339 text in UTC.
@@ -147,4 +278,38 @@ pub(crate) fn to_text(t: OffsetDateTime) -> String {
 
 pub(crate) fn from_text(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let versions = |m: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            versions(&SQLITE_MIGRATIONS),
+            versions(&POSTGRES_MIGRATIONS),
+            "migrations/sqlite and migrations/postgres must hold the same versions"
+        );
+        assert!(!versions(&SQLITE_MIGRATIONS).is_empty());
+    }
+
+    #[test]
+    fn the_url_scheme_picks_the_backend() {
+        assert!(is_postgres_url("postgres://u@h/db"));
+        assert!(is_postgres_url("postgresql://u@h/db"));
+        assert!(!is_postgres_url("sqlite://frontdesk.db"));
+        assert!(!is_postgres_url("sqlite::memory:"));
+    }
+
+    #[test]
+    fn text_with_a_nul_is_never_looked_up() {
+        assert!(searchable("DEMO-SP-APP"));
+        assert!(!searchable("DEMO-SP-APP\0"));
+    }
 }

@@ -8,6 +8,7 @@ mod links;
 mod login;
 mod profile;
 pub mod session;
+mod sessions;
 mod throttle;
 mod users;
 
@@ -21,9 +22,9 @@ use axum::routing::get;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 pub use extract::{AccountAdmin, Checkbox, CsrfForm, CurrentUser, Form, NoFields, Path, Query};
+pub use sessions::Sessions;
 pub use throttle::SignInThrottle;
 
 use self::error::{AppError, error_page};
@@ -80,7 +81,7 @@ pub fn render(page: &impl Template) -> Result<Html<String>, AppError> {
 }
 
 /// The dashboard's routes, behind the session layer; every error is the site's HTML page.
-pub fn router(state: WebState, sessions: SqliteStore) -> Router {
+pub fn router(state: WebState, sessions: Sessions) -> Router {
     let config = &state.config;
     let idle =
         CookieDuration::seconds(i64::try_from(config.session_idle.as_secs()).unwrap_or(i64::MAX));

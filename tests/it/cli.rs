@@ -5,10 +5,11 @@ use std::process::{Command, Output, Stdio};
 
 use crate::helpers::*;
 
-fn frontdesk(db: &std::path::Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+/// Runs `frontdesk args...` on database `db` (a URL, see `database_url`).
+fn frontdesk(db: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
         .args(args)
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("DATABASE_URL", db)
         .env_remove("FRONTDESK_LISTEN")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
@@ -38,7 +39,7 @@ fn frontdesk(db: &std::path::Path, args: &[&str], stdin: &str, env: &[(&str, &st
 async fn users_add_creates_a_user_who_can_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     // The file name `TestApp::spawn_on` serves.
-    let db = dir.path().join("frontdesk.db");
+    let db = database_url(&dir, "frontdesk.db").await;
     let out = frontdesk(
         &db,
         &[
@@ -71,10 +72,10 @@ async fn users_add_creates_a_user_who_can_sign_in() {
     );
 }
 
-#[test]
-fn users_add_refuses_a_short_password_and_a_duplicate_email() {
+#[tokio::test]
+async fn users_add_refuses_a_short_password_and_a_duplicate_email() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cli.db");
+    let db = database_url(&dir, "cli.db").await;
     let args = ["users", "add", "--email", "a@example.com"];
 
     let out = frontdesk(&db, &args, "short\n", &[]);
@@ -93,10 +94,10 @@ fn users_add_refuses_a_short_password_and_a_duplicate_email() {
     assert!(err.contains("already exists"), "{err}");
 }
 
-#[test]
-fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
+#[tokio::test]
+async fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cfg.db");
+    let db = database_url(&dir, "cfg.db").await;
     for (var, value) in [
         ("FRONTDESK_ACCOUNT_CODE", "demo"),
         ("FRONTDESK_LISTEN", "not-an-address"),
@@ -115,7 +116,7 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
 #[tokio::test]
 async fn keys_rotate_and_list_manage_the_signing_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("frontdesk.db");
+    let db = database_url(&dir, "frontdesk.db").await;
     // A served database has its first key.
     let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
     let first = app.identity.keys.current().signing.kid.clone();
@@ -154,7 +155,7 @@ async fn keys_rotate_and_list_manage_the_signing_keys() {
 #[tokio::test]
 async fn the_recovery_commands_list_promote_disable_and_reset() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("frontdesk.db");
+    let db = database_url(&dir, "frontdesk.db").await;
     let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
     app.add_user(ADMIN_EMAIL, ADMIN_PASSWORD, true).await;
     app.add_user(MEMBER_EMAIL, MEMBER_PASSWORD, false).await;

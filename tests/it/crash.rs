@@ -688,6 +688,12 @@ async fn check_tokens(served: &Served, apps: &[AppRecord], round: usize) -> Vec<
 
 #[tokio::test]
 async fn after_a_kill_every_acknowledged_write_is_kept_and_none_is_half_done() {
+    if on_postgres() {
+        // This test reads the SQLite file after the kill (integrity_check, WAL recovery); on PostgreSQL
+        // the database outlives the process and its durability is PostgreSQL's own.
+        eprintln!("SQLite only: skipped on PostgreSQL");
+        return;
+    }
     let started = Instant::now();
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut served = serve_binary_on(dir.clone(), &[]).await;

@@ -171,9 +171,7 @@ async fn an_admin_registers_an_app_and_gets_its_credentials_once() {
 
     // Stored: the app, both scopes, one secret (as a hash that verifies), one audit row.
     assert_eq!(app.app_tables().await, (1, 2, 1, 1));
-    let hash: String = sqlx::query_scalar("SELECT secret_hash FROM app_secrets")
-        .fetch_one(app.store.pool())
-        .await
+    let hash: String = frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar("SELECT secret_hash FROM app_secrets").fetch_one(p).await)
         .unwrap();
     assert!(hash.starts_with("$argon2id$"));
     assert!(PasswordHasher.verify(
@@ -181,9 +179,7 @@ async fn an_admin_registers_an_app_and_gets_its_credentials_once() {
         &SecretHash(hash)
     ));
     let (action, details): (String, String) =
-        sqlx::query_as("SELECT action, details FROM audit_log WHERE client_id IS NOT NULL")
-            .fetch_one(app.store.pool())
-            .await
+        frontdesk::on_db!(app.store.pool(), p => sqlx::query_as("SELECT action, details FROM audit_log WHERE client_id IS NOT NULL").fetch_one(p).await)
             .unwrap();
     assert_eq!(action, "app.created");
     assert!(details.contains("Production server"));
@@ -196,6 +192,15 @@ async fn the_database_files_hold_no_copy_of_the_secret() {
     let admin = app.admin().await;
     let (_, secret, _) = register(&admin, "HOTEL_MANAGER").await;
 
+    if on_postgres() {
+        let rows = crate::hostile::dump(&app).await.join("\n");
+        assert!(
+            rows.contains("app_secrets"),
+            "the dump holds the secrets table"
+        );
+        assert!(!rows.contains(&secret), "secret found in the database");
+        return;
+    }
     // Every file of the database: main file, WAL and shared memory.
     let dir = app.db_path.parent().unwrap();
     let mut scanned = 0;
@@ -382,9 +387,7 @@ async fn names_are_trimmed_before_they_are_stored() {
     let mut form = app_form("TRIM");
     form[1] = ("client_name", "   Spaced name   ");
     assert_eq!(admin.create_app(&form).await.status(), StatusCode::OK);
-    let name: String = sqlx::query_scalar("SELECT client_name FROM apps")
-        .fetch_one(app.store.pool())
-        .await
+    let name: String = frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar("SELECT client_name FROM apps").fetch_one(p).await)
         .unwrap();
     assert_eq!(name, "Spaced name");
 }

@@ -21,9 +21,52 @@ pub const ADMIN_PASSWORD: &str = "admin password 123";
 pub const MEMBER_EMAIL: &str = "member@example.com";
 pub const MEMBER_PASSWORD: &str = "member password 123";
 
+/// The environment variable that runs the suite on PostgreSQL: a URL of a server where the tests may
+/// create databases (e.g. `postgres://frontdesk@127.0.0.1:5433/postgres`). Unset: SQLite files.
+pub const POSTGRES_ENV: &str = "FRONTDESK_TEST_DATABASE_URL";
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var(POSTGRES_ENV).is_ok_and(|url| !url.is_empty())
+}
+
+/// The database belonging to `dir`: `dir/<file>` on SQLite; on PostgreSQL a fresh database of its own,
+/// created the first time and named in `dir/database_url` so a restart finds it again.
+pub async fn database_url(dir: &TempDir, file: &str) -> String {
+    let Ok(admin) = std::env::var(POSTGRES_ENV) else {
+        return format!("sqlite://{}", dir.path().join(file).display());
+    };
+    let remembered = dir.path().join(format!("{file}.url"));
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    use sqlx::Connection;
+    let name = format!(
+        "fd_test_{}",
+        dir.path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    std::fs::write(&remembered, url.as_str()).unwrap();
+    url.into()
+}
+
 pub struct TestApp {
     pub base: String,
+    /// The SQLite file (on PostgreSQL, where it would be: nothing is there).
     pub db_path: PathBuf,
+    pub database_url: String,
     pub store: Store,
     pub core: Core,
     pub identity: Arc<Identity>,
@@ -58,7 +101,8 @@ impl TestApp {
             public_url: Some(base.clone()),
             ..ServeArgs::default()
         };
-        let config = Config::from_args(&args, &format!("sqlite://{}", db_path.display())).unwrap();
+        let database_url = database_url(&dir, "frontdesk.db").await;
+        let config = Config::from_args(&args, &database_url).unwrap();
         let prepared = frontdesk::prepare(config).await.unwrap();
         let store = prepared.core.store.clone();
         let core = prepared.core.clone();
@@ -75,6 +119,7 @@ impl TestApp {
         Self {
             base,
             db_path,
+            database_url,
             store,
             core,
             identity,
@@ -115,9 +160,8 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(self.store.pool())
-            .await
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        frontdesk::on_db!(self.store.pool(), p => sqlx::query_scalar(&sql).fetch_one(p).await)
             .unwrap()
     }
 
@@ -133,9 +177,7 @@ impl TestApp {
 
     /// Audit rows about apps (sign-ins and people changes are recorded too, without a client ID).
     pub async fn app_events(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE client_id IS NOT NULL")
-            .fetch_one(self.store.pool())
-            .await
+        frontdesk::on_db!(self.store.pool(), p => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE client_id IS NOT NULL").fetch_one(p).await)
             .unwrap()
     }
 }
@@ -202,12 +244,10 @@ pub async fn serve_binary_on(dir: Arc<TempDir>, extra_env: &[(&str, &str)]) -> S
     for _ in 0..3 {
         let port = free_port();
         let started = Instant::now();
+        let database_url = database_url(&dir, "fd.db").await;
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
             .arg("serve")
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}", dir.path().join("fd.db").display()),
-            )
+            .env("DATABASE_URL", &database_url)
             .env("FRONTDESK_LISTEN", format!("127.0.0.1:{port}"))
             .env("FRONTDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("FRONTDESK_ADMIN_EMAIL", ADMIN_EMAIL)

@@ -15,10 +15,17 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-/// Every row of every table but `sessions`, and the schema, as text (`quote()` renders any SQLite value
-/// exactly, blobs included). Two dumps are equal only if nothing was written.
+/// Every row of every table but `sessions`, and the schema, as text. Two dumps are equal only if nothing
+/// was written.
 pub async fn dump(app: &TestApp) -> Vec<String> {
-    let pool = app.store.pool();
+    match app.store.pool() {
+        frontdesk::store::Pool::Sqlite(pool) => dump_sqlite(pool).await,
+        frontdesk::store::Pool::Postgres(pool) => dump_postgres(pool).await,
+    }
+}
+
+/// SQLite: `quote()` renders any value exactly, blobs included.
+async fn dump_sqlite(pool: &sqlx::SqlitePool) -> Vec<String> {
     let mut out: Vec<String> = sqlx::query_scalar(
         "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name",
     )
@@ -32,7 +39,7 @@ pub async fn dump(app: &TestApp) -> Vec<String> {
     .await
     .unwrap();
     for table in tables {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
             .bind(&table)
             .fetch_all(pool)
             .await
@@ -44,6 +51,41 @@ pub async fn dump(app: &TestApp) -> Vec<String> {
             .join(" || '|' || ");
         let rows: Vec<String> =
             sqlx::query_scalar(&format!("SELECT {row} FROM \"{table}\" ORDER BY rowid"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
+    }
+    out
+}
+
+/// PostgreSQL: the schema from the catalogue, each row as its text form (`t::text` renders every column).
+async fn dump_postgres(pool: &sqlx::PgPool) -> Vec<String> {
+    let mut out: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || COALESCE(column_default, '')
+         FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    out.extend(
+        sqlx::query_scalar::<_, String>(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    );
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = 'public' AND table_name <> 'sessions' ORDER BY table_name",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for table in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t ORDER BY 1"))
                 .fetch_all(pool)
                 .await
                 .unwrap();
@@ -307,12 +349,10 @@ async fn world() -> World {
     let (client_id, secret) = app.register_app("EXISTING", &["setup.read"]).await;
     let admin = app.admin().await;
     let member = app.member().await;
-    let secret_id: i64 = sqlx::query_scalar(
-        "SELECT s.id FROM app_secrets s JOIN apps a ON a.id = s.app_id WHERE a.client_id = ?",
+    let secret_id: i64 = frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar(
+        "SELECT s.id FROM app_secrets s JOIN apps a ON a.id = s.app_id WHERE a.client_id = $1",
     )
-    .bind(&client_id)
-    .fetch_one(app.store.pool())
-    .await
+    .bind(&client_id).fetch_one(p).await)
     .unwrap();
     let secret_delete = format!("/apps/connected-apps/{client_id}/secrets/{secret_id}/delete");
     let member_id = app
@@ -1163,12 +1203,10 @@ async fn free_text_is_stored_verbatim_and_escaped_everywhere() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
 
-    let stored: (String, String) = sqlx::query_as(
-        "SELECT a.client_name, s.description FROM apps a JOIN app_secrets s ON s.app_id = a.id WHERE a.client_id = ?",
+    let stored: (String, String) = frontdesk::on_db!(app.store.pool(), p => sqlx::query_as(
+        "SELECT a.client_name, s.description FROM apps a JOIN app_secrets s ON s.app_id = a.id WHERE a.client_id = $1",
     )
-    .bind(&client_id)
-    .fetch_one(app.store.pool())
-    .await
+    .bind(&client_id).fetch_one(p).await)
     .unwrap();
     assert_eq!(stored, (renamed.to_owned(), description.to_owned()));
     assert_eq!(

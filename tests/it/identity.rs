@@ -430,12 +430,10 @@ async fn a_deleted_secret_gets_no_token_and_its_tokens_become_inactive() {
     );
 
     // As the dashboard's secret deletion will: the row goes, the app stays.
-    sqlx::query(
+    frontdesk::on_db!(app.store.pool(), p => sqlx::query(
         "DELETE FROM app_secrets WHERE app_id = (SELECT id FROM apps WHERE client_id = $1)",
     )
-    .bind(&id)
-    .execute(app.store.pool())
-    .await
+    .bind(&id).execute(p).await.map(|_| ()))
     .unwrap();
 
     let (status, _, json) = token_request(
@@ -461,11 +459,9 @@ async fn a_deleted_app_gets_no_token_and_its_tokens_become_inactive() {
     let (id, secret) = app.register_app("GONE", &SCOPES).await;
     let (other_id, other_secret) = app.register_app("WITNESS", &SCOPES).await;
     let token = token_for(&app, &id, &secret).await;
-    sqlx::query("DELETE FROM apps WHERE client_id = $1")
-        .bind(&id)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    frontdesk::on_db!(app.store.pool(), p => sqlx::query("DELETE FROM apps WHERE client_id = $1")
+        .bind(&id).execute(p).await.map(|_| ()))
+    .unwrap();
     let (status, _, _) = token_request(
         &app,
         Some((&id, &secret)),
@@ -709,11 +705,9 @@ async fn retired_keys_drop_out_once_their_tokens_have_expired() {
         .await
         .unwrap();
     // Pretend the first key was retired two hours ago: every token it signed (1 h) has expired.
-    sqlx::query(
+    frontdesk::on_db!(app.store.pool(), p => sqlx::query(
         "UPDATE signing_keys SET retired_at = '2000-01-01T00:00:00Z' WHERE retired_at IS NOT NULL",
-    )
-    .execute(app.store.pool())
-    .await
+    ).execute(p).await.map(|_| ()))
     .unwrap();
     app.identity
         .keys
@@ -845,9 +839,7 @@ async fn last_used_is_recorded_in_batches() {
     let (id, secret) = app.register_app("USED", &SCOPES).await;
     token_for(&app, &id, &secret).await;
     token_for(&app, &id, &secret).await;
-    let before: Option<String> = sqlx::query_scalar("SELECT last_used_at FROM app_secrets")
-        .fetch_one(app.store.pool())
-        .await
+    let before: Option<String> = frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar("SELECT last_used_at FROM app_secrets").fetch_one(p).await)
         .unwrap();
     assert_eq!(before, None, "no write per request");
     app.identity
@@ -855,9 +847,7 @@ async fn last_used_is_recorded_in_batches() {
         .flush_last_used(&app.store)
         .await
         .unwrap();
-    let after: Option<String> = sqlx::query_scalar("SELECT last_used_at FROM app_secrets")
-        .fetch_one(app.store.pool())
-        .await
+    let after: Option<String> = frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar("SELECT last_used_at FROM app_secrets").fetch_one(p).await)
         .unwrap();
     assert!(after.is_some());
 }

@@ -223,9 +223,7 @@ async fn an_edit_changes_name_mode_and_scopes_and_is_audited_with_before_and_aft
     assert!(activity.contains(&format!("by {ADMIN_EMAIL} from 127.0.0.1")));
 
     let details: String =
-        sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'app.edited'")
-            .fetch_one(app.store.pool())
-            .await
+        frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'app.edited'").fetch_one(p).await)
             .unwrap();
     let details: Value = serde_json::from_str(&details).unwrap();
     assert_eq!(
@@ -266,11 +264,12 @@ async fn an_invalid_edit_is_refused_with_422_and_changes_nothing() {
         text(&page, "#scopes-error").as_deref(),
         Some("Choose at least one scope")
     );
-    let (name, scopes): (String, i64) =
+    let (name, scopes): (String, i64) = frontdesk::on_db!(app.store.pool(), p => {
         sqlx::query_as("SELECT client_name, (SELECT COUNT(*) FROM app_scopes) FROM apps")
-            .fetch_one(app.store.pool())
+            .fetch_one(p)
             .await
-            .unwrap();
+    })
+    .unwrap();
     assert_eq!((name.as_str(), scopes), ("Voice assistant", 1));
     assert_eq!(app.app_events().await, 1);
 }
@@ -321,9 +320,7 @@ async fn a_rotation_keeps_both_secrets_working_until_the_old_one_is_deleted() {
     );
     assert!(activity.contains("Secret deleted"));
     // No secret material in the audit log.
-    let all: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log")
-        .fetch_all(app.store.pool())
-        .await
+    let all: Vec<String> = frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar("SELECT details FROM audit_log").fetch_all(p).await)
         .unwrap();
     assert!(
         all.iter()
@@ -428,20 +425,18 @@ async fn deleting_an_app_takes_its_secrets_and_tokens_but_leaves_its_audit_trail
         StatusCode::UNAUTHORIZED
     );
     assert!(!active(&app, (&rs, &rs_secret), &token).await);
-    let (secrets, scopes): (i64, i64) = sqlx::query_as(
+    let (secrets, scopes): (i64, i64) = frontdesk::on_db!(app.store.pool(), p => sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM app_secrets s JOIN apps a ON a.id = s.app_id WHERE a.client_id = $1),
                 (SELECT COUNT(*) FROM app_scopes s JOIN apps a ON a.id = s.app_id WHERE a.client_id = $1)",
     )
     .bind(&id)
-    .fetch_one(app.store.pool())
-    .await
+    .fetch_one(p)
+    .await)
     .unwrap();
     assert_eq!((secrets, scopes), (0, 0));
-    let orphans: i64 = sqlx::query_scalar(
+    let orphans: i64 = frontdesk::on_db!(app.store.pool(), p => sqlx::query_scalar(
         "SELECT COUNT(*) FROM app_secrets WHERE app_id NOT IN (SELECT id FROM apps)",
-    )
-    .fetch_one(app.store.pool())
-    .await
+    ).fetch_one(p).await)
     .unwrap();
     assert_eq!(orphans, 0);
 

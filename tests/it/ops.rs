@@ -113,6 +113,12 @@ async fn metrics_count_failed_sign_ins() {
 
 #[tokio::test]
 async fn a_backup_taken_while_writes_go_on_holds_every_committed_app() {
+    if on_postgres() {
+        eprintln!(
+            "SQLite only (VACUUM INTO): on PostgreSQL, see the_backup_command_sends_postgresql_to_pg_dump"
+        );
+        return;
+    }
     let app = TestApp::spawn().await;
     seed_apps(&app, 20, "BEFORE").await;
     let writer = {
@@ -134,24 +140,26 @@ async fn a_backup_taken_while_writes_go_on_holds_every_committed_app() {
         .await
         .unwrap();
     copy.ready().await.unwrap();
-    let (apps, without_scopes, without_secrets): (i64, i64, i64) = sqlx::query_as(
+    let (apps, without_scopes, without_secrets): (i64, i64, i64) =
+        frontdesk::on_db!(copy.pool(), p => sqlx::query_as(
         "SELECT COUNT(*),
                 SUM(NOT EXISTS (SELECT 1 FROM app_scopes s WHERE s.app_id = a.id)),
                 SUM(NOT EXISTS (SELECT 1 FROM app_secrets s WHERE s.app_id = a.id))
          FROM apps a",
     )
-    .fetch_one(copy.pool())
-    .await
-    .unwrap();
+    .fetch_one(p)
+    .await)
+        .unwrap();
     assert!(apps >= committed_before, "{apps} < {committed_before}");
     assert_eq!(
         (without_scopes, without_secrets),
         (0, 0),
         "no half-written app"
     );
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(copy.pool())
-        .await
+    let users: i64 =
+        frontdesk::on_db!(copy.pool(), p => sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(p)
+        .await)
         .unwrap();
     assert_eq!(users, 2);
 }
@@ -324,6 +332,26 @@ fn the_backup_command_refuses_to_overwrite() {
 }
 
 #[tokio::test]
+async fn the_backup_command_sends_postgresql_to_pg_dump() {
+    if !on_postgres() {
+        eprintln!("PostgreSQL only: skipped on SQLite");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("backup.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .args(["backup", target.to_str().unwrap()])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pg_dump"), "{err}");
+    assert!(!target.exists());
+}
+
+#[tokio::test]
 async fn no_secret_is_found_outside_its_one_time_page() {
     let mut served = serve_binary(&[]).await;
     let admin = served.person();
@@ -458,7 +486,7 @@ async fn background_failures_are_logged_not_dropped() {
 
     // The "last used" time that could not be written is still pending: written once the database
     // is back (a new pool on the same file, as after a restart of the database).
-    let reopened = frontdesk::store::Store::open(&format!("sqlite://{}", app.db_path.display()))
+    let reopened = frontdesk::store::Store::open(&app.database_url)
         .await
         .unwrap();
     app.identity
@@ -466,9 +494,11 @@ async fn background_failures_are_logged_not_dropped() {
         .flush_last_used(&reopened)
         .await
         .unwrap();
-    let used: Option<String> = sqlx::query_scalar("SELECT last_used_at FROM app_secrets")
-        .fetch_one(reopened.pool())
-        .await
-        .unwrap();
+    let used: Option<String> = frontdesk::on_db!(reopened.pool(), p => {
+        sqlx::query_scalar("SELECT last_used_at FROM app_secrets")
+            .fetch_one(p)
+            .await
+    })
+    .unwrap();
     assert!(used.is_some(), "the use was dropped with the failed write");
 }

@@ -1,6 +1,6 @@
 //! The Connected apps list: one page of an account's apps, searched and sorted, and how many match.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 
 use crate::domain::{AccountCode, PiiMode};
@@ -48,7 +48,10 @@ pub(super) fn search_text(client_name: &str, client_id: &str) -> String {
     format!("{client_name} {client_id}").to_lowercase()
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, q: &AppQuery<'_>) {
+fn push_filter<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, q: &AppQuery<'_>)
+where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
     qb.push(" WHERE a.account_code = ")
         .push_bind(q.account.as_str().to_owned());
     if let Some(search) = q.search {
@@ -62,46 +65,62 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, q: &AppQuery<'_>) {
 impl Store {
     /// How many apps match the query's filter (for pagination).
     pub async fn count_apps(&self, q: &AppQuery<'_>) -> Result<i64, StoreError> {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM apps a");
-        push_filter(&mut qb, q);
-        Ok(qb.build_query_scalar().fetch_one(&self.pool).await?)
+        if !q.search.is_none_or(crate::store::searchable) {
+            return Ok(0);
+        }
+        Ok(on_db!(&self.pool, p => {
+            let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM apps a");
+            push_filter(&mut qb, q);
+            qb.build_query_scalar().fetch_one(p).await
+        })?)
     }
 
     /// One page of the account's apps. The page is chosen first (by index), then only its rows get their
     /// scopes counted, so the cost does not grow with the number of apps.
     pub async fn list_apps(&self, q: &AppQuery<'_>) -> Result<Vec<AppSummary>, StoreError> {
+        if !q.search.is_none_or(crate::store::searchable) {
+            return Ok(Vec::new());
+        }
         let order = match q.sort {
             AppSort::NewestFirst => "X.created_at DESC, X.id DESC",
             AppSort::OldestFirst => "X.created_at ASC, X.id ASC",
             AppSort::NameAz => "X.client_name ASC, X.id ASC",
             AppSort::NameZa => "X.client_name DESC, X.id DESC",
         };
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT p.*, (SELECT COUNT(*) FROM app_scopes s WHERE s.app_id = p.id) AS scope_count FROM (
-               SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode, a.created_at FROM apps a",
-        );
-        push_filter(&mut qb, q);
-        qb.push(" ORDER BY ")
-            .push(order.replace('X', "a"))
-            .push(" LIMIT ")
-            .push_bind(q.limit)
-            .push(" OFFSET ")
-            .push_bind(q.offset)
-            .push(") p ORDER BY ")
-            .push(order.replace('X', "p"));
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AppSummary {
-                    client_id: row.try_get("client_id")?,
-                    client_code: row.try_get("client_code")?,
-                    client_name: row.try_get("client_name")?,
-                    pii_mode: PiiMode::parse(row.try_get("pii_mode")?).unwrap_or_default(),
-                    scope_count: row.try_get("scope_count")?,
-                    created_at: from_text(row.try_get("created_at")?),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        let rows: Vec<(String, String, String, String, i64, String)> = on_db!(&self.pool, p => {
+            let mut qb = QueryBuilder::<Db>::new(
+                "SELECT p.client_id, p.client_code, p.client_name, p.pii_mode,
+                        (SELECT COUNT(*) FROM app_scopes s WHERE s.app_id = p.id) AS scope_count,
+                        p.created_at
+                 FROM (SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode,
+                              a.created_at
+                       FROM apps a",
+            );
+            push_filter(&mut qb, q);
+            qb.push(" ORDER BY ")
+                .push(order.replace('X', "a"))
+                .push(" LIMIT ")
+                .push_bind(q.limit)
+                .push(" OFFSET ")
+                .push_bind(q.offset)
+                .push(") p ORDER BY ")
+                .push(order.replace('X', "p"));
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(client_id, client_code, client_name, pii_mode, scope_count, created_at)| {
+                    AppSummary {
+                        client_id,
+                        client_code,
+                        client_name,
+                        pii_mode: PiiMode::parse(&pii_mode).unwrap_or_default(),
+                        scope_count,
+                        created_at: from_text(&created_at),
+                    }
+                },
+            )
+            .collect())
     }
 }

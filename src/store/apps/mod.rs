@@ -4,10 +4,10 @@
 mod list;
 mod secrets;
 
-use sqlx::{Row, Sqlite};
 use time::OffsetDateTime;
 
-use super::{AuditEntry, Store, StoreError, audit, from_text};
+use super::audit::{audit_insert, execute_audited};
+use super::{AuditEntry, Store, StoreError, from_text};
 use crate::domain::{AccountCode, ClientCode, ClientId, PiiMode};
 
 pub use list::{AppQuery, AppSort, AppSummary};
@@ -46,19 +46,33 @@ pub struct AppEdit<'a> {
     pub scopes: &'a [String],
 }
 
-async fn insert_scopes(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    app_id: i64,
-    scopes: &[String],
-) -> Result<(), sqlx::Error> {
-    for scope in scopes {
-        sqlx::query("INSERT INTO app_scopes (app_id, scope) VALUES ($1, $2)")
-            .bind(app_id)
-            .bind(scope)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+/// Inserts the app's scopes inside transaction `$tx` (of either backend).
+macro_rules! insert_scopes {
+    ($tx:expr, $app_id:expr, $scopes:expr) => {
+        async {
+            for scope in $scopes {
+                sqlx::query("INSERT INTO app_scopes (app_id, scope) VALUES ($1, $2)")
+                    .bind($app_id)
+                    .bind(scope)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    };
+}
+
+/// An app's row as the app page reads it.
+#[derive(sqlx::FromRow)]
+struct AppRow {
+    id: i64,
+    client_id: String,
+    client_code: String,
+    client_name: String,
+    pii_mode: String,
+    created_at: String,
+    created_by: Option<String>,
 }
 
 impl Store {
@@ -71,40 +85,42 @@ impl Store {
         audit_entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
         let now = self.now_text();
-        let mut tx = self.pool.begin().await?;
-        let app_id: i64 = sqlx::query_scalar(
-            "INSERT INTO apps (client_id, account_code, client_code, client_name, search_text, pii_mode,
-                               created_at, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(app.client_id.as_str())
-        .bind(app.account.as_str())
-        .bind(app.client_code.as_str())
-        .bind(app.client_name)
-        .bind(list::search_text(app.client_name, app.client_id.as_str()))
-        .bind(app.pii_mode.as_str())
-        .bind(&now)
-        .bind(app.created_by)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_write)?;
-
-        insert_scopes(&mut tx, app_id, app.scopes).await?;
-        sqlx::query(
-            "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(app_id)
-        .bind(app.secret.description)
-        .bind(app.secret.lookup_id)
-        .bind(&app.secret.hash.0)
-        .bind(&now)
-        .bind(app.created_by)
-        .execute(&mut *tx)
-        .await?;
-        audit::insert(&mut tx, &audit_entry, &self.now_text()).await?;
-        tx.commit().await?;
-        Ok(())
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            let app_id: i64 = sqlx::query_scalar(
+                "INSERT INTO apps (client_id, account_code, client_code, client_name, search_text,
+                                   pii_mode, created_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(app.client_id.as_str())
+            .bind(app.account.as_str())
+            .bind(app.client_code.as_str())
+            .bind(app.client_name)
+            .bind(list::search_text(app.client_name, app.client_id.as_str()))
+            .bind(app.pii_mode.as_str())
+            .bind(&now)
+            .bind(app.created_by)
+            .fetch_one(&mut *tx)
+            .await?;
+            insert_scopes!(tx, app_id, app.scopes)?;
+            sqlx::query(
+                "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
+                                          created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(app_id)
+            .bind(app.secret.description)
+            .bind(app.secret.lookup_id)
+            .bind(&app.secret.hash.0)
+            .bind(&now)
+            .bind(app.created_by)
+            .execute(&mut *tx)
+            .await?;
+            audit_insert!(tx, &audit_entry, &now)?;
+            tx.commit().await
+        }
+        .await)
+        .map_err(StoreError::from_write)
     }
 
     pub async fn client_code_taken(
@@ -112,13 +128,15 @@ impl Store {
         account: &AccountCode,
         code: &ClientCode,
     ) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM apps WHERE account_code = $1 AND client_code = $2",
-        )
-        .bind(account.as_str())
-        .bind(code.as_str())
-        .fetch_one(&self.pool)
-        .await?;
+        let n: i64 = on_db!(&self.pool, p => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM apps WHERE account_code = $1 AND client_code = $2",
+            )
+            .bind(account.as_str())
+            .bind(code.as_str())
+            .fetch_one(p)
+            .await
+        })?;
         Ok(n > 0)
     }
 
@@ -128,45 +146,49 @@ impl Store {
         account: &AccountCode,
         client_id: &str,
     ) -> Result<Option<AppDetail>, StoreError> {
-        let Some(row) = sqlx::query(
-            "SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode, a.created_at,
-                    u.display_name AS created_by
-             FROM apps a LEFT JOIN users u ON u.id = a.created_by
-             WHERE a.account_code = $1 AND a.client_id = $2",
-        )
-        .bind(account.as_str())
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
+        if !super::searchable(client_id) {
             return Ok(None);
-        };
-        let id: i64 = row.try_get("id")?;
-        let scopes = sqlx::query_scalar("SELECT scope FROM app_scopes WHERE app_id = $1")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
-        let secrets = sqlx::query(
-            "SELECT s.id, s.description, s.created_at, s.last_used_at, u.display_name AS created_by
-             FROM app_secrets s LEFT JOIN users u ON u.id = s.created_by
-             WHERE s.app_id = $1 ORDER BY s.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(secrets::secret_info)
-        .collect::<Result<_, _>>()?;
-        Ok(Some(AppDetail {
-            id,
-            client_id: row.try_get("client_id")?,
-            client_code: row.try_get("client_code")?,
-            client_name: row.try_get("client_name")?,
-            pii_mode: PiiMode::parse(row.try_get("pii_mode")?).unwrap_or_default(),
+        }
+        let found: Option<(AppRow, Vec<String>, Vec<secrets::SecretRow>)> = on_db!(&self.pool, p => async {
+                let Some(row) = sqlx::query_as::<_, AppRow>(
+                    "SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode,
+                            a.created_at, u.display_name AS created_by
+                     FROM apps a LEFT JOIN users u ON u.id = a.created_by
+                     WHERE a.account_code = $1 AND a.client_id = $2",
+                )
+                .bind(account.as_str())
+                .bind(client_id)
+                .fetch_optional(p)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let scopes = sqlx::query_scalar("SELECT scope FROM app_scopes WHERE app_id = $1")
+                    .bind(row.id)
+                    .fetch_all(p)
+                    .await?;
+                let secrets = sqlx::query_as(
+                    "SELECT s.id, s.description, s.created_at, s.last_used_at,
+                            u.display_name AS created_by
+                     FROM app_secrets s LEFT JOIN users u ON u.id = s.created_by
+                     WHERE s.app_id = $1 ORDER BY s.id",
+                )
+                .bind(row.id)
+                .fetch_all(p)
+                .await?;
+                Ok::<_, sqlx::Error>(Some((row, scopes, secrets)))
+            }
+            .await)?;
+        Ok(found.map(|(row, scopes, secrets)| AppDetail {
+            id: row.id,
+            client_id: row.client_id,
+            client_code: row.client_code,
+            client_name: row.client_name,
+            pii_mode: PiiMode::parse(&row.pii_mode).unwrap_or_default(),
             scopes,
-            created_at: from_text(row.try_get("created_at")?),
-            created_by: row.try_get("created_by")?,
-            secrets,
+            created_at: from_text(&row.created_at),
+            created_by: row.created_by,
+            secrets: secrets.into_iter().map(SecretInfo::from).collect(),
         }))
     }
 
@@ -177,25 +199,29 @@ impl Store {
         edit: AppEdit<'_>,
         audit_entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let now = self.now_text();
         // Client IDs are ASCII, so SQL's lower() is enough for them; the name is lower-cased here.
         let update = "UPDATE apps
              SET client_name = $1, search_text = $2 || ' ' || LOWER(client_id), pii_mode = $3
              WHERE id = $4";
-        sqlx::query(update)
-            .bind(edit.client_name)
-            .bind(edit.client_name.to_lowercase())
-            .bind(edit.pii_mode.as_str())
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM app_scopes WHERE app_id = $1")
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await?;
-        insert_scopes(&mut tx, app_id, edit.scopes).await?;
-        audit::insert(&mut tx, &audit_entry, &self.now_text()).await?;
-        tx.commit().await?;
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query(update)
+                .bind(edit.client_name)
+                .bind(edit.client_name.to_lowercase())
+                .bind(edit.pii_mode.as_str())
+                .bind(app_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM app_scopes WHERE app_id = $1")
+                .bind(app_id)
+                .execute(&mut *tx)
+                .await?;
+            insert_scopes!(tx, app_id, edit.scopes)?;
+            audit_insert!(tx, &audit_entry, &now)?;
+            tx.commit().await
+        }
+        .await)?;
         Ok(())
     }
 
@@ -205,7 +231,11 @@ impl Store {
         app_id: i64,
         audit_entry: AuditEntry<'_>,
     ) -> Result<bool, StoreError> {
-        let delete = sqlx::query("DELETE FROM apps WHERE id = $1").bind(app_id);
-        Ok(audit::execute_audited(&self.pool, &self.now_text(), delete, &audit_entry).await? > 0)
+        let now = self.now_text();
+        let changed = on_db!(&self.pool, p => {
+            let delete = sqlx::query("DELETE FROM apps WHERE id = $1").bind(app_id);
+            execute_audited!(p, &now, delete, &audit_entry)
+        })?;
+        Ok(changed > 0)
     }
 }

@@ -1,12 +1,11 @@
 //! The `app_secrets` table as the dashboard sees it: listing, adding (at most `MAX_SECRETS_PER_APP`) and
 //! deleting an app's secrets.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 use crate::domain::SecretHash;
-use crate::store::{AuditEntry, Store, StoreError, audit, from_text};
+use crate::store::audit::{audit_insert, execute_audited};
+use crate::store::{AuditEntry, Pool, Store, StoreError, from_text};
 
 /// At most this many secrets per app.
 pub const MAX_SECRETS_PER_APP: i64 = 10;
@@ -39,18 +38,26 @@ pub enum AddSecretError {
     Store(#[from] StoreError),
 }
 
-/// A secret from a row of the app page's query (`app_detail`).
-pub(super) fn secret_info(row: &SqliteRow) -> Result<SecretInfo, sqlx::Error> {
-    Ok(SecretInfo {
-        id: row.try_get("id")?,
-        description: row.try_get("description")?,
-        created_at: from_text(row.try_get("created_at")?),
-        created_by: row.try_get("created_by")?,
-        last_used_at: row
-            .try_get::<Option<String>, _>("last_used_at")?
-            .as_deref()
-            .map(from_text),
-    })
+/// A secret as the app page's query (`app_detail`) reads it.
+#[derive(sqlx::FromRow)]
+pub(super) struct SecretRow {
+    id: i64,
+    description: String,
+    created_at: String,
+    created_by: Option<String>,
+    last_used_at: Option<String>,
+}
+
+impl From<SecretRow> for SecretInfo {
+    fn from(row: SecretRow) -> Self {
+        Self {
+            id: row.id,
+            description: row.description,
+            created_at: from_text(&row.created_at),
+            created_by: row.created_by,
+            last_used_at: row.last_used_at.as_deref().map(from_text),
+        }
+    }
 }
 
 impl Store {
@@ -63,41 +70,51 @@ impl Store {
         created_by: i64,
         audit_entry: AuditEntry<'_>,
     ) -> Result<(), AddSecretError> {
-        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        let inserted = sqlx::query(
-            "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at, created_by)
-             SELECT $1, $2, $3, $4, $5, $6
-             WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
-               AND (SELECT COUNT(*) FROM app_secrets WHERE app_id = $1) < $7",
-        )
-        .bind(app_id)
-        .bind(secret.description)
-        .bind(secret.lookup_id)
-        .bind(&secret.hash.0)
-        .bind(self.now_text())
-        .bind(created_by)
-        .bind(MAX_SECRETS_PER_APP)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_write)?
-        .rows_affected();
-        if inserted == 0 {
-            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE id = $1")
-                .bind(app_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            return Err(if exists == 0 {
-                AddSecretError::NoApp
-            } else {
-                AddSecretError::TooMany
-            });
+        let now = self.now_text();
+        let outcome: Result<Result<(), AddSecretError>, sqlx::Error> = on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            // PostgreSQL runs writers side by side: lock the app's row first, so two additions to one
+            // app take turns and the count below cannot be overshot. (SQLite has one writer at a time.)
+            if matches!(self.pool, Pool::Postgres(_)) {
+                sqlx::query("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
+                    .bind(app_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
+                                          created_by)
+                 SELECT $1, $2, $3, $4, $5, $6
+                 WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
+                   AND (SELECT COUNT(*) FROM app_secrets WHERE app_id = $1) < $7",
+            )
+            .bind(app_id)
+            .bind(secret.description)
+            .bind(secret.lookup_id)
+            .bind(&secret.hash.0)
+            .bind(&now)
+            .bind(created_by)
+            .bind(MAX_SECRETS_PER_APP)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE id = $1")
+                    .bind(app_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                return Ok(Err(if exists == 0 {
+                    AddSecretError::NoApp
+                } else {
+                    AddSecretError::TooMany
+                }));
+            }
+            audit_insert!(tx, &audit_entry, &now)?;
+            tx.commit().await?;
+            Ok(Ok(()))
         }
-        audit::insert(&mut tx, &audit_entry, &self.now_text())
-            .await
-            .map_err(StoreError::from)?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
+        .await);
+        outcome.map_err(|e| AddSecretError::Store(StoreError::from_write(e)))?
     }
 
     /// Deletes one secret of the app; false when there was no such secret.
@@ -107,9 +124,13 @@ impl Store {
         secret_id: i64,
         audit_entry: AuditEntry<'_>,
     ) -> Result<bool, StoreError> {
-        let delete = sqlx::query("DELETE FROM app_secrets WHERE id = $1 AND app_id = $2")
-            .bind(secret_id)
-            .bind(app_id);
-        Ok(audit::execute_audited(&self.pool, &self.now_text(), delete, &audit_entry).await? > 0)
+        let now = self.now_text();
+        let changed = on_db!(&self.pool, p => {
+            let delete = sqlx::query("DELETE FROM app_secrets WHERE id = $1 AND app_id = $2")
+                .bind(secret_id)
+                .bind(app_id);
+            execute_audited!(p, &now, delete, &audit_entry)
+        })?;
+        Ok(changed > 0)
     }
 }

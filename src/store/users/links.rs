@@ -1,11 +1,11 @@
 //! The `user_links` table: single-use invitation and password-reset links, stored as hashes of their
 //! tokens, and what using one does.
 
-use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::domain::{LinkKind, SecretHash};
-use crate::store::{AuditEntry, Store, StoreError, audit, from_text, to_text};
+use crate::store::audit::audit_insert;
+use crate::store::{AuditEntry, Store, StoreError, from_text, to_text};
 
 /// A single-use link: an invitation or a password reset.
 #[derive(Debug, Clone)]
@@ -32,22 +32,33 @@ pub struct NewUserLink<'a> {
     pub expires_at: OffsetDateTime,
 }
 
-/// Whether link `id` may still be used at `now`; marks it used in the same statement, so two uses of
-/// one link can never both succeed.
-async fn claim_link(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+/// Inside transaction `$tx`: whether link `$id` may still be used at `$now`; marks it used in the same
+/// statement, so two uses of one link can never both succeed, on any number of instances.
+macro_rules! claim_link {
+    ($tx:expr, $id:expr, $now:expr) => {
+        sqlx::query(
+            "UPDATE user_links SET used_at = $1
+             WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
+        )
+        .bind(to_text($now))
+        .bind($id)
+        .execute(&mut *$tx)
+        .await
+        .map(|done| done.rows_affected() == 1)
+    };
+}
+
+/// A `user_links` row.
+#[derive(sqlx::FromRow)]
+struct LinkRow {
     id: i64,
-    now: OffsetDateTime,
-) -> Result<bool, sqlx::Error> {
-    let claimed = sqlx::query(
-        "UPDATE user_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
-    )
-    .bind(to_text(now))
-    .bind(id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(claimed == 1)
+    kind: String,
+    email: String,
+    display_name: String,
+    is_admin: bool,
+    user_id: Option<i64>,
+    expires_at: String,
+    used_at: Option<String>,
 }
 
 impl Store {
@@ -56,26 +67,30 @@ impl Store {
         link: NewUserLink<'_>,
         entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO user_links (kind, token_hash, email, display_name, is_admin, user_id, created_by,
-                                     created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(link.kind.as_str())
-        .bind(link.token_hash)
-        .bind(link.email)
-        .bind(link.display_name)
-        .bind(link.is_admin)
-        .bind(link.user_id)
-        .bind(link.created_by)
-        .bind(to_text(link.created_at))
-        .bind(to_text(link.expires_at))
-        .execute(&mut *tx)
-        .await?;
-        audit::insert(&mut tx, &entry, &self.now_text()).await?;
-        tx.commit().await?;
-        Ok(())
+        let now = self.now_text();
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO user_links (kind, token_hash, email, display_name, is_admin, user_id,
+                                         created_by, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(link.kind.as_str())
+            .bind(link.token_hash)
+            .bind(link.email)
+            .bind(link.display_name)
+            .bind(link.is_admin)
+            .bind(link.user_id)
+            .bind(link.created_by)
+            .bind(to_text(link.created_at))
+            .bind(to_text(link.expires_at))
+            .execute(&mut *tx)
+            .await?;
+            audit_insert!(tx, &entry, &now)?;
+            tx.commit().await
+        }
+        .await)
+        .map_err(StoreError::from_write)
     }
 
     pub async fn user_link(
@@ -83,30 +98,29 @@ impl Store {
         kind: LinkKind,
         token_hash: &str,
     ) -> Result<Option<UserLink>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, kind, email, display_name, is_admin, user_id, expires_at, used_at
-             FROM user_links WHERE kind = $1 AND token_hash = $2",
-        )
-        .bind(kind.as_str())
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<LinkRow> = on_db!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT id, kind, email, display_name, is_admin, user_id, expires_at, used_at
+                 FROM user_links WHERE kind = $1 AND token_hash = $2",
+            )
+            .bind(kind.as_str())
+            .bind(token_hash)
+            .fetch_optional(p)
+            .await
+        })?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(UserLink {
-            id: row.try_get("id")?,
+            id: row.id,
             kind: row
-                .try_get::<&str, _>("kind")?
+                .kind
                 .parse()
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-            email: row.try_get("email")?,
-            display_name: row.try_get("display_name")?,
-            is_admin: row.try_get("is_admin")?,
-            user_id: row.try_get("user_id")?,
-            expires_at: from_text(row.try_get("expires_at")?),
-            used_at: row
-                .try_get::<Option<String>, _>("used_at")?
-                .as_deref()
-                .map(from_text),
+            email: row.email,
+            display_name: row.display_name,
+            is_admin: row.is_admin,
+            user_id: row.user_id,
+            expires_at: from_text(&row.expires_at),
+            used_at: row.used_at.as_deref().map(from_text),
         }))
     }
 
@@ -120,25 +134,30 @@ impl Store {
         now: OffsetDateTime,
         entry: impl FnOnce(i64) -> AuditEntry<'e>,
     ) -> Result<Option<i64>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        if !claim_link(&mut tx, link.id, now).await? {
-            return Ok(None);
+        let at = self.now_text();
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            if !claim_link!(tx, link.id, now)? {
+                return Ok(None);
+            }
+            let user_id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (email, display_name, password_hash, is_admin, enabled, created_at,
+                                    last_sign_in_at)
+                 VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING id",
+            )
+            .bind(&link.email)
+            .bind(&link.display_name)
+            .bind(&hash.0)
+            .bind(link.is_admin)
+            .bind(to_text(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_insert!(tx, &entry(user_id), &at)?;
+            tx.commit().await?;
+            Ok(Some(user_id))
         }
-        let user_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, display_name, password_hash, is_admin, enabled, created_at, last_sign_in_at)
-             VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
-        )
-        .bind(&link.email)
-        .bind(&link.display_name)
-        .bind(&hash.0)
-        .bind(link.is_admin)
-        .bind(to_text(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_write)?;
-        audit::insert(&mut tx, &entry(user_id), &self.now_text()).await?;
-        tx.commit().await?;
-        Ok(Some(user_id))
+        .await)
+        .map_err(StoreError::from_write)
     }
 
     /// Uses a password-reset link: claims it and sets the password, or does neither.
@@ -152,18 +171,22 @@ impl Store {
         let Some(user_id) = link.user_id else {
             return Ok(false);
         };
-        let mut tx = self.pool.begin().await?;
-        if !claim_link(&mut tx, link.id, now).await? {
-            return Ok(false);
+        let at = self.now_text();
+        Ok(on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            if !claim_link!(tx, link.id, now)? {
+                return Ok(false);
+            }
+            sqlx::query("UPDATE users SET password_hash = $1, last_sign_in_at = $2 WHERE id = $3")
+                .bind(&hash.0)
+                .bind(to_text(now))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_insert!(tx, &entry, &at)?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(true)
         }
-        sqlx::query("UPDATE users SET password_hash = $1, last_sign_in_at = $2 WHERE id = $3")
-            .bind(&hash.0)
-            .bind(to_text(now))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        audit::insert(&mut tx, &entry, &self.now_text()).await?;
-        tx.commit().await?;
-        Ok(true)
+        .await)?)
     }
 }

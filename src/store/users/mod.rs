@@ -2,12 +2,10 @@
 
 mod links;
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-
 use time::OffsetDateTime;
 
-use super::{AuditEntry, Store, StoreError, audit, from_text, to_text};
+use super::audit::{audit_insert, execute_audited};
+use super::{AuditEntry, Pool, Store, StoreError, from_text, to_text};
 use crate::domain::SecretHash;
 use crate::domain::audit::PersonSettings;
 
@@ -42,19 +40,30 @@ pub struct NewUser<'a> {
     pub is_admin: bool,
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<User, sqlx::Error> {
-    Ok(User {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        password_hash: SecretHash(row.try_get("password_hash")?),
-        is_admin: row.try_get("is_admin")?,
-        enabled: row.try_get("enabled")?,
-        last_sign_in_at: row
-            .try_get::<Option<String>, _>("last_sign_in_at")?
-            .as_deref()
-            .map(from_text),
-    })
+/// A `users` row as read by `USER_COLUMNS`.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    password_hash: String,
+    is_admin: bool,
+    enabled: bool,
+    last_sign_in_at: Option<String>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            password_hash: SecretHash(row.password_hash),
+            is_admin: row.is_admin,
+            enabled: row.enabled,
+            last_sign_in_at: row.last_sign_in_at.as_deref().map(from_text),
+        }
+    }
 }
 
 const USER_COLUMNS: &str =
@@ -78,76 +87,97 @@ impl From<sqlx::Error> for UserChangeError {
     }
 }
 
-/// How many enabled account admins other than `user_id` exist.
-async fn other_enabled_admins(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    user_id: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin = 1 AND enabled = 1 AND id <> $1")
-        .bind(user_id)
-        .fetch_one(&mut **tx)
+/// Inside transaction `$tx`: waits for any other change to people's roles to finish (PostgreSQL runs
+/// writers side by side; SQLite's single writer already does), then evaluates to how many enabled
+/// account admins other than `$user_id` exist.
+macro_rules! other_enabled_admins {
+    ($pool:expr, $tx:expr, $user_id:expr) => {
+        async {
+            if matches!($pool, Pool::Postgres(_)) {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PEOPLE_CHANGES_LOCK)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM users WHERE is_admin = TRUE AND enabled = TRUE AND id <> $1",
+            )
+            .bind($user_id)
+            .fetch_one(&mut *$tx)
+            .await
+        }
         .await
+    };
 }
+
+/// The advisory lock that serialises changes to who is an enabled account admin (PostgreSQL).
+const PEOPLE_CHANGES_LOCK: i64 = 0x6672_6f6e_7401;
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(on_db!(&self.pool, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await
+        })?)
     }
 
     /// Inserts a user; `Duplicate(UserEmail)` when the email is taken.
     pub async fn insert_user(&self, user: NewUser<'_>) -> Result<i64, StoreError> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO users (email, display_name, password_hash, is_admin, enabled, created_at)
-             VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
-        )
-        .bind(user.email)
-        .bind(user.display_name)
-        .bind(&user.password_hash.0)
-        .bind(user.is_admin)
-        .bind(self.now_text())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::from_write)?;
-        Ok(id)
+        let now = self.now_text();
+        on_db!(&self.pool, p => {
+            sqlx::query_scalar(
+                "INSERT INTO users (email, display_name, password_hash, is_admin, enabled, created_at)
+                 VALUES ($1, $2, $3, $4, TRUE, $5) RETURNING id",
+            )
+            .bind(user.email)
+            .bind(user.display_name)
+            .bind(&user.password_hash.0)
+            .bind(user.is_admin)
+            .bind(&now)
+            .fetch_one(p)
+            .await
+        })
+        .map_err(StoreError::from_write)
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
-        ))
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        if !super::searchable(email) {
+            return Ok(None);
+        }
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        let row: Option<UserRow> = on_db!(&self.pool, p => {
+            sqlx::query_as(&sql).bind(email).fetch_optional(p).await
+        })?;
+        Ok(row.map(User::from))
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row: Option<UserRow> = on_db!(&self.pool, p => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(p).await
+        })?;
+        Ok(row.map(User::from))
     }
 }
 
 impl Store {
     /// Everyone, admins first, then by email.
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY is_admin DESC, email"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY is_admin DESC, email");
+        let rows: Vec<UserRow> = on_db!(&self.pool, p => {
+            sqlx::query_as(&sql).fetch_all(p).await
+        })?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     /// Writes one audit row on its own (sign-ins, which change nothing else).
     pub async fn record_event(&self, entry: AuditEntry<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        audit::insert(&mut tx, &entry, &self.now_text()).await?;
-        tx.commit().await?;
+        let now = self.now_text();
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            audit_insert!(tx, &entry, &now)?;
+            tx.commit().await
+        }
+        .await)?;
         Ok(())
     }
 
@@ -157,10 +187,13 @@ impl Store {
         at: OffsetDateTime,
         entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
-        let update = sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
-            .bind(to_text(at))
-            .bind(user_id);
-        audit::execute_audited(&self.pool, &self.now_text(), update, &entry).await?;
+        let now = self.now_text();
+        on_db!(&self.pool, p => {
+            let update = sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+                .bind(to_text(at))
+                .bind(user_id);
+            execute_audited!(p, &now, update, &entry)
+        })?;
         Ok(())
     }
 
@@ -173,27 +206,32 @@ impl Store {
         enabled: bool,
         entry: AuditEntry<'_>,
     ) -> Result<(), UserChangeError> {
-        let mut tx = self.pool.begin().await?;
-        // Writing first takes SQLite's write lock, so the count below cannot change under us.
-        let updated = sqlx::query(
-            "UPDATE users SET display_name = $1, is_admin = $2, enabled = $3 WHERE id = $4",
-        )
-        .bind(display_name)
-        .bind(is_admin)
-        .bind(enabled)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return Err(UserChangeError::NotFound);
+        let now = self.now_text();
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            // Writing first takes SQLite's write lock (and on PostgreSQL the people-changes lock below
+            // is taken before counting), so the count cannot change under us.
+            let updated = sqlx::query(
+                "UPDATE users SET display_name = $1, is_admin = $2, enabled = $3 WHERE id = $4",
+            )
+            .bind(display_name)
+            .bind(is_admin)
+            .bind(enabled)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Err(UserChangeError::NotFound);
+            }
+            if !(is_admin && enabled) && other_enabled_admins!(&self.pool, tx, user_id)? == 0 {
+                return Err(UserChangeError::LastAdmin);
+            }
+            audit_insert!(tx, &entry, &now)?;
+            tx.commit().await?;
+            Ok(())
         }
-        if !(is_admin && enabled) && other_enabled_admins(&mut tx, user_id).await? == 0 {
-            return Err(UserChangeError::LastAdmin);
-        }
-        audit::insert(&mut tx, &entry, &self.now_text()).await?;
-        tx.commit().await?;
-        Ok(())
+        .await)
     }
 
     pub async fn delete_user(
@@ -201,21 +239,25 @@ impl Store {
         user_id: i64,
         entry: AuditEntry<'_>,
     ) -> Result<(), UserChangeError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Err(UserChangeError::NotFound);
+        let now = self.now_text();
+        on_db!(&self.pool, p => async {
+            let mut tx = p.begin().await?;
+            let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted == 0 {
+                return Err(UserChangeError::NotFound);
+            }
+            if other_enabled_admins!(&self.pool, tx, user_id)? == 0 {
+                return Err(UserChangeError::LastAdmin);
+            }
+            audit_insert!(tx, &entry, &now)?;
+            tx.commit().await?;
+            Ok(())
         }
-        if other_enabled_admins(&mut tx, user_id).await? == 0 {
-            return Err(UserChangeError::LastAdmin);
-        }
-        audit::insert(&mut tx, &entry, &self.now_text()).await?;
-        tx.commit().await?;
-        Ok(())
+        .await)
     }
 
     pub async fn set_password(
@@ -224,10 +266,13 @@ impl Store {
         hash: &SecretHash,
         entry: AuditEntry<'_>,
     ) -> Result<(), StoreError> {
-        let update = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(&hash.0)
-            .bind(user_id);
-        audit::execute_audited(&self.pool, &self.now_text(), update, &entry).await?;
+        let now = self.now_text();
+        on_db!(&self.pool, p => {
+            let update = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(&hash.0)
+                .bind(user_id);
+            execute_audited!(p, &now, update, &entry)
+        })?;
         Ok(())
     }
 }
