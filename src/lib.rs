@@ -40,7 +40,7 @@ pub struct Prepared {
 pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     let catalog = ScopeCatalog::builtin().map_err(anyhow::Error::msg)?;
     let clock = clock::Clock::default();
-    let store = Store::open(&config.database_url)
+    let store = Store::open_with(&config.database_url, &config.db)
         .await?
         .with_clock(clock.clone());
     let sessions = web::Sessions::open(store.pool()).await?;

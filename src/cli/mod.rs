@@ -41,6 +41,9 @@ enum Command {
     /// Manage the keys that sign access tokens.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Apply the database migrations this binary has, then exit (every instance also migrates at
+    /// start; this is for deployments that migrate in a job of their own first).
+    Migrate,
 }
 
 /// Parses the command line, sets up logging and runs the command; the process's exit code.
@@ -91,6 +94,7 @@ async fn run(cli: Cli) -> ExitCode {
         Some(Command::Keys(command)) => keys::run(&cli, command).await,
         Some(Command::Healthcheck) => ops::healthcheck(&cli).await,
         Some(Command::Backup { file }) => ops::backup(&cli, file).await,
+        Some(Command::Migrate) => ops::migrate(&cli).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

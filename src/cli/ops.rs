@@ -1,8 +1,10 @@
-//! `frontdesk healthcheck` and `frontdesk backup`: for container health checks and online backups.
+//! `frontdesk healthcheck`, `frontdesk backup` and `frontdesk migrate`: for container health checks,
+//! online backups and migration jobs.
 
 use std::process::ExitCode;
 
 use super::{Cli, config, open_store};
+use crate::store::Store;
 
 pub(super) async fn healthcheck(cli: &Cli) -> Result<(), ExitCode> {
     let config = config(cli)?;
@@ -13,6 +15,27 @@ pub(super) async fn healthcheck(cli: &Cli) -> Result<(), ExitCode> {
             Err(ExitCode::FAILURE)
         }
     }
+}
+
+pub(super) async fn migrate(cli: &Cli) -> Result<(), ExitCode> {
+    let config = config(cli)?;
+    let failed = |e: anyhow::Error| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    };
+    let store = Store::connect(&config.database_url, &config.db)
+        .await
+        .map_err(failed)?;
+    store.migrate().await.map_err(failed)?;
+    store
+        .ready()
+        .await
+        .map_err(|why| failed(anyhow::anyhow!(why)))?;
+    println!(
+        "{} is migrated",
+        crate::config::redacted_url(&config.database_url)
+    );
+    Ok(())
 }
 
 pub(super) async fn backup(cli: &Cli, file: &std::path::Path) -> Result<(), ExitCode> {

@@ -103,6 +103,8 @@ async fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
         ("FRONTDESK_LISTEN", "not-an-address"),
         ("FRONTDESK_PUBLIC_URL", "ftp://example.com"),
         ("FRONTDESK_SESSION_IDLE_MINUTES", "forever"),
+        ("FRONTDESK_DB_MAX_CONNECTIONS", "0"),
+        ("FRONTDESK_DB_TIMEOUT_SECONDS", "soon"),
     ] {
         let out = frontdesk(&db, &[], "", &[(var, value)]);
         assert_eq!(out.status.code(), Some(2), "{var}");
@@ -111,6 +113,26 @@ async fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
         assert!(err.starts_with(&format!("error: {var}: ")), "{err}");
         assert!(!err.contains("panicked"));
     }
+}
+
+#[tokio::test]
+async fn migrate_prepares_a_new_database_for_the_servers_that_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database_url(&dir, "frontdesk.db").await;
+    let out = frontdesk(&db, &["migrate"], "", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is migrated"));
+    // Every migration is applied: the store is ready without migrating again.
+    let store = frontdesk::store::Store::connect(&db, &Default::default())
+        .await
+        .unwrap();
+    store.ready().await.unwrap();
+    // Running it again changes nothing and succeeds.
+    assert!(frontdesk(&db, &["migrate"], "", &[]).status.success());
 }
 
 #[tokio::test]

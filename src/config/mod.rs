@@ -3,74 +3,18 @@
 //! Flags are parsed as plain strings by clap and checked here, so a bad value stops start-up with one
 //! line that names the environment variable, e.g. `FRONTDESK_LISTEN: not an address:port, got "x"`.
 
+mod args;
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::Args;
 use url::Url;
 
-use crate::domain::AccountCode;
+pub use args::ServeArgs;
 
-/// The server's settings as given; see the README's configuration table.
-#[derive(Args, Debug, Clone, Default)]
-pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long = "listen", env = "FRONTDESK_LISTEN", global = true)]
-    pub listen: Option<String>,
-    /// The tenant's account code: 2 to 10 upper-case letters or digits.
-    #[arg(long = "account-code", env = "FRONTDESK_ACCOUNT_CODE", global = true)]
-    pub account_code: Option<String>,
-    /// The base URL people and OAuth clients use to reach this server.
-    #[arg(long = "public-url", env = "FRONTDESK_PUBLIC_URL", global = true)]
-    pub public_url: Option<String>,
-    /// Minutes of inactivity after which a dashboard session ends.
-    #[arg(
-        long = "session-idle-minutes",
-        env = "FRONTDESK_SESSION_IDLE_MINUTES",
-        global = true
-    )]
-    pub session_idle_minutes: Option<String>,
-    /// `true`, `false` or `auto` (Secure whenever the public URL is https).
-    #[arg(
-        long = "secure-cookies",
-        env = "FRONTDESK_SECURE_COOKIES",
-        global = true
-    )]
-    pub secure_cookies: Option<String>,
-    /// Lifetime of access tokens, in seconds.
-    #[arg(
-        long = "token-lifetime-seconds",
-        env = "FRONTDESK_TOKEN_LIFETIME_SECONDS",
-        global = true
-    )]
-    pub token_lifetime_seconds: Option<String>,
-    /// The `aud` claim of access tokens: audiences separated by commas.
-    #[arg(
-        long = "token-audience",
-        env = "FRONTDESK_TOKEN_AUDIENCE",
-        global = true
-    )]
-    pub token_audience: Option<String>,
-    /// Address and port of the separate Prometheus metrics listener (off when unset).
-    #[arg(
-        long = "metrics-listen",
-        env = "FRONTDESK_METRICS_LISTEN",
-        global = true
-    )]
-    pub metrics_listen: Option<String>,
-    /// Email of the account admin created on the first start.
-    #[arg(long = "admin-email", env = "FRONTDESK_ADMIN_EMAIL", global = true)]
-    pub admin_email: Option<String>,
-    /// Password of the account admin created on the first start (generated and printed if unset).
-    #[arg(
-        long = "admin-password",
-        env = "FRONTDESK_ADMIN_PASSWORD",
-        global = true,
-        hide_env_values = true
-    )]
-    pub admin_password: Option<String>,
-}
+use crate::domain::AccountCode;
+use crate::store::DbOptions;
 
 /// A configuration problem, already phrased as the one line to print.
 #[derive(Debug, thiserror::Error)]
@@ -81,12 +25,36 @@ fn bad(var: &str, why: impl fmt::Display) -> ConfigError {
     ConfigError(format!("{var}: {why}"))
 }
 
+/// `raw` as a whole number of `unit` within `range`, `default` when unset; else the line naming `var`.
+fn whole_number(
+    var: &str,
+    raw: Option<&str>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    unit: &str,
+) -> Result<u64, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            let (low, high) = (range.start(), range.end());
+            bad(
+                var,
+                format!("a whole number of {unit} from {low} to {high}, got {raw:?}"),
+            )
+        })
+}
+
 /// The checked configuration the server runs with.
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// sqlx connection URL, e.g. `sqlite://frontdesk.db`.
+    /// sqlx connection URL, e.g. `sqlite://frontdesk.db` or `postgres://frontdesk@db/frontdesk`.
     pub database_url: String,
+    /// Pool size and timeouts.
+    pub db: DbOptions,
     pub account_code: AccountCode,
     /// Without a trailing slash, e.g. `https://id.example.com`.
     pub public_url: String,
@@ -105,7 +73,8 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
-            .field("database_url", &self.database_url)
+            .field("database_url", &redacted_url(&self.database_url))
+            .field("db", &self.db)
             .field("account_code", &self.account_code)
             .field("public_url", &self.public_url)
             .field("session_idle", &self.session_idle)
@@ -123,6 +92,17 @@ impl fmt::Debug for Config {
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://frontdesk.db";
+
+/// `url` with any password replaced, for logs and `Debug`.
+pub fn redacted_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.into()
+        }
+        _ => url.to_owned(),
+    }
+}
 
 impl Config {
     pub fn from_args(args: &ServeArgs, database_url: &str) -> Result<Self, ConfigError> {
@@ -142,20 +122,13 @@ impl Config {
             None => derived_public_url(listen),
         };
 
-        let minutes = match &args.session_idle_minutes {
-            None => 8 * 60,
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|m| (1..=60 * 24 * 30).contains(m))
-                .ok_or_else(|| {
-                    bad(
-                        "FRONTDESK_SESSION_IDLE_MINUTES",
-                        format!("a whole number of minutes from 1 to 43200, got {raw:?}"),
-                    )
-                })?,
-        };
+        let minutes = whole_number(
+            "FRONTDESK_SESSION_IDLE_MINUTES",
+            args.session_idle_minutes.as_deref(),
+            8 * 60,
+            1..=60 * 24 * 30,
+            "minutes",
+        )?;
 
         let https = public_url.starts_with("https://");
         let secure_cookies = match args.secure_cookies.as_deref().map(str::trim) {
@@ -170,19 +143,30 @@ impl Config {
             }
         };
 
-        let token_lifetime = match &args.token_lifetime_seconds {
-            None => 3600,
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (60..=86_400).contains(s))
-                .ok_or_else(|| {
-                    bad(
-                        "FRONTDESK_TOKEN_LIFETIME_SECONDS",
-                        format!("a whole number of seconds from 60 to 86400, got {raw:?}"),
-                    )
-                })?,
+        let token_lifetime = whole_number(
+            "FRONTDESK_TOKEN_LIFETIME_SECONDS",
+            args.token_lifetime_seconds.as_deref(),
+            3600,
+            60..=86_400,
+            "seconds",
+        )?;
+        let defaults = DbOptions::default();
+        let db = DbOptions {
+            max_connections: u32::try_from(whole_number(
+                "FRONTDESK_DB_MAX_CONNECTIONS",
+                args.db_max_connections.as_deref(),
+                u64::from(defaults.max_connections),
+                1..=1000,
+                "connections",
+            )?)
+            .unwrap_or(defaults.max_connections),
+            timeout: Duration::from_secs(whole_number(
+                "FRONTDESK_DB_TIMEOUT_SECONDS",
+                args.db_timeout_seconds.as_deref(),
+                defaults.timeout.as_secs(),
+                1..=300,
+                "seconds",
+            )?),
         };
         // In the style of the hosted service: `["https://identity.apaleo.com/resources", "api"]`.
         let token_audience = match &args.token_audience {
@@ -234,6 +218,7 @@ impl Config {
         Ok(Self {
             listen,
             database_url: database_url.to_owned(),
+            db,
             account_code,
             public_url,
             session_idle: Duration::from_secs(minutes * 60),
@@ -399,5 +384,27 @@ mod tests {
         })
         .unwrap();
         assert!(!format!("{c:?}").contains("horse"));
+    }
+
+    #[test]
+    fn debug_output_redacts_the_database_password_and_shows_the_pool() {
+        let c = Config::from_args(
+            &ServeArgs {
+                db_max_connections: Some("20".into()),
+                db_timeout_seconds: Some("3".into()),
+                ..Default::default()
+            },
+            "postgres://frontdesk:s3cret-pw@db:5432/frontdesk",
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(shown.contains("postgres://frontdesk:redacted@db:5432/frontdesk"));
+        assert_eq!(c.db.max_connections, 20);
+        assert_eq!(c.db.timeout, Duration::from_secs(3));
+        assert_eq!(
+            redacted_url("sqlite://frontdesk.db"),
+            "sqlite://frontdesk.db"
+        );
     }
 }

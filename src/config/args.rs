@@ -1,0 +1,78 @@
+//! The settings as given: environment variables and the matching flags, as plain strings that
+//! `Config::from_args` checks.
+
+use clap::Args;
+
+/// The server's settings as given; see the README's configuration table.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long = "listen", env = "FRONTDESK_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// The tenant's account code: 2 to 10 upper-case letters or digits.
+    #[arg(long = "account-code", env = "FRONTDESK_ACCOUNT_CODE", global = true)]
+    pub account_code: Option<String>,
+    /// The base URL people and OAuth clients use to reach this server.
+    #[arg(long = "public-url", env = "FRONTDESK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Minutes of inactivity after which a dashboard session ends.
+    #[arg(
+        long = "session-idle-minutes",
+        env = "FRONTDESK_SESSION_IDLE_MINUTES",
+        global = true
+    )]
+    pub session_idle_minutes: Option<String>,
+    /// `true`, `false` or `auto` (Secure whenever the public URL is https).
+    #[arg(
+        long = "secure-cookies",
+        env = "FRONTDESK_SECURE_COOKIES",
+        global = true
+    )]
+    pub secure_cookies: Option<String>,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(
+        long = "token-lifetime-seconds",
+        env = "FRONTDESK_TOKEN_LIFETIME_SECONDS",
+        global = true
+    )]
+    pub token_lifetime_seconds: Option<String>,
+    /// The `aud` claim of access tokens: audiences separated by commas.
+    #[arg(
+        long = "token-audience",
+        env = "FRONTDESK_TOKEN_AUDIENCE",
+        global = true
+    )]
+    pub token_audience: Option<String>,
+    /// Address and port of the separate Prometheus metrics listener (off when unset).
+    #[arg(
+        long = "metrics-listen",
+        env = "FRONTDESK_METRICS_LISTEN",
+        global = true
+    )]
+    pub metrics_listen: Option<String>,
+    /// Email of the account admin created on the first start.
+    #[arg(long = "admin-email", env = "FRONTDESK_ADMIN_EMAIL", global = true)]
+    pub admin_email: Option<String>,
+    /// Password of the account admin created on the first start (generated and printed if unset).
+    #[arg(
+        long = "admin-password",
+        env = "FRONTDESK_ADMIN_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+    /// Database connections per instance.
+    #[arg(
+        long = "db-max-connections",
+        env = "FRONTDESK_DB_MAX_CONNECTIONS",
+        global = true
+    )]
+    pub db_max_connections: Option<String>,
+    /// Seconds to wait for a database connection or (PostgreSQL) one statement before failing.
+    #[arg(
+        long = "db-timeout-seconds",
+        env = "FRONTDESK_DB_TIMEOUT_SECONDS",
+        global = true
+    )]
+    pub db_timeout_seconds: Option<String>,
+}
