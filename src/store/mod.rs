@@ -64,6 +64,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // No ping before each use: an embedded database has no network link that could have
+            // dropped, and each ping is a round trip to the connection's thread.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| {
