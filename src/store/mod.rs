@@ -4,9 +4,11 @@
 mod apps;
 mod audit;
 mod identity;
+mod inline;
 mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
@@ -28,6 +30,8 @@ pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Connections for the token path's read, made on the calling thread (see `inline`).
+    inline: Option<Arc<inline::InlineReads>>,
     /// What "now" is for the rows this store stamps (the server's clock, shared with the handlers).
     clock: Clock,
 }
@@ -81,8 +85,10 @@ impl Store {
                 anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}{hint}")
             })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let inline = inline::InlineReads::new(pool.connect_options().get_filename()).map(Arc::new);
         Ok(Self {
             pool,
+            inline,
             clock: Clock::default(),
         })
     }
