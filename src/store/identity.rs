@@ -25,9 +25,17 @@ pub struct SigningKeyRow {
     pub retired_at: Option<OffsetDateTime>,
 }
 
+/// The token path's one read: the secret by client ID and lookup id, the app's scopes as extra rows.
+const CLIENT_SECRET: &str = "SELECT s.id, s.secret_hash, sc.scope
+     FROM apps a
+     JOIN app_secrets s ON s.app_id = a.id
+     LEFT JOIN app_scopes sc ON sc.app_id = a.id
+     WHERE a.client_id = $1 AND s.lookup_id = $2";
+
 impl Store {
     /// The secret of app `client_id` whose lookup id is `lookup_id`, if any. One round trip: the scopes
-    /// come as extra rows of the same join.
+    /// come as extra rows of the same join. Read on every token request (so a deleted secret or app
+    /// stops working at once, on every instance), hence read in place when the database allows.
     pub async fn client_secret(
         &self,
         client_id: &str,
@@ -36,18 +44,15 @@ impl Store {
         if !super::searchable(client_id) || !super::searchable(lookup_id) {
             return Ok(None);
         }
+        if let Some(found) = self.client_secret_in_place(client_id, lookup_id) {
+            return found;
+        }
         let rows: Vec<(i64, String, Option<String>)> = on_db!(&self.pool, p => {
-            sqlx::query_as(
-                "SELECT s.id, s.secret_hash, sc.scope
-                 FROM apps a
-                 JOIN app_secrets s ON s.app_id = a.id
-                 LEFT JOIN app_scopes sc ON sc.app_id = a.id
-                 WHERE a.client_id = $1 AND s.lookup_id = $2",
-            )
-            .bind(client_id)
-            .bind(lookup_id)
-            .fetch_all(p)
-            .await
+            sqlx::query_as(CLIENT_SECRET)
+                .bind(client_id)
+                .bind(lookup_id)
+                .fetch_all(p)
+                .await
         })?;
         let Some((secret_id, secret_hash, _)) = rows.first() else {
             return Ok(None);
@@ -57,6 +62,46 @@ impl Store {
             secret_hash: SecretHash(secret_hash.clone()),
             scopes: rows.iter().filter_map(|(_, _, s)| s.clone()).collect(),
         }))
+    }
+
+    /// `client_secret` on the calling thread (see `store::inline`); `None` when that cannot be done
+    /// (a database in memory, or busy), and the pool is asked instead.
+    fn client_secret_in_place(
+        &self,
+        client_id: &str,
+        lookup_id: &str,
+    ) -> Option<Result<Option<ClientSecretRow>, StoreError>> {
+        let inline = self.inline.as_ref()?;
+        if on_db!(&self.pool, p => p.is_closed()) {
+            // As the pool answers once the store is closed.
+            return Some(Err(sqlx::Error::PoolClosed.into()));
+        }
+        let read = inline.read(|conn| {
+            let mut statement = conn.prepare_cached(CLIENT_SECRET)?;
+            let mut rows = statement.query((client_id, lookup_id))?;
+            let mut found: Option<ClientSecretRow> = None;
+            while let Some(row) = rows.next()? {
+                let secret = match &mut found {
+                    Some(secret) => secret,
+                    None => found.insert(ClientSecretRow {
+                        secret_id: row.get(0)?,
+                        secret_hash: SecretHash(row.get(1)?),
+                        scopes: Vec::with_capacity(4),
+                    }),
+                };
+                if let Some(scope) = row.get::<_, Option<String>>(2)? {
+                    secret.scopes.push(scope);
+                }
+            }
+            Ok(found)
+        });
+        match read {
+            Ok(found) => Some(Ok(found)),
+            Err(e) => {
+                tracing::debug!(error = %e, "reading a client secret in place failed; asking the pool");
+                None
+            }
+        }
     }
 
     /// True while app `client_id` exists and still has secret `secret_id`.
@@ -201,5 +246,60 @@ impl Store {
                 .await
                 .map(|r| r.rows_affected())
         })?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn exec(store: &Store, sql: &str) {
+        let super::super::Pool::Sqlite(pool) = &store.pool else {
+            unreachable!("a SQLite file")
+        };
+        sqlx::raw_sql(sql).execute(pool).await.unwrap();
+    }
+
+    /// The in-place read is what the token path uses, and it sees every change the pool commits at once.
+    #[tokio::test]
+    async fn the_read_in_place_sees_scope_changes_and_deletions_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.unwrap();
+        exec(
+            &store,
+            "INSERT INTO apps (id, client_id, account_code, client_code, client_name, pii_mode, created_at)
+             VALUES (1, 'DEMO-SP-A', 'DEMO', 'A', 'A', 'Retrieve', '2026-01-01T00:00:00Z');
+             INSERT INTO app_scopes (app_id, scope) VALUES (1, 'setup.read');
+             INSERT INTO app_secrets (id, app_id, description, lookup_id, secret_hash, created_at)
+             VALUES (7, 1, 'd', 'abcdefgh', 'hash', '2026-01-01T00:00:00Z')",
+        )
+        .await;
+        let read = |lookup: &str| {
+            let row = store
+                .client_secret_in_place("DEMO-SP-A", lookup)
+                .expect("read in place, not through the pool")
+                .unwrap();
+            row.map(|r| (r.secret_id, r.secret_hash.0, r.scopes))
+        };
+
+        assert_eq!(
+            read("abcdefgh"),
+            Some((7, "hash".to_owned(), vec!["setup.read".to_owned()]))
+        );
+        assert_eq!(read("zzzzzzzz"), None);
+
+        exec(&store, "DELETE FROM app_scopes").await;
+        assert_eq!(read("abcdefgh"), Some((7, "hash".to_owned(), vec![])));
+
+        exec(&store, "DELETE FROM app_secrets WHERE id = 7").await;
+        assert_eq!(read("abcdefgh"), None);
+        assert!(
+            store
+                .client_secret("DEMO-SP-A", "abcdefgh")
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -29,9 +29,11 @@ mod apps;
 mod audit;
 mod constraint;
 mod identity;
+mod inline;
 mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -96,6 +98,9 @@ impl Default for DbOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Connections for the token path's read of a SQLite file, made on the calling thread (see
+    /// `inline`); `None` on PostgreSQL, whose reads go over the network anyway.
+    inline: Option<Arc<inline::InlineReads>>,
     /// What "now" is for the rows this store stamps (the server's clock, shared with the handlers).
     clock: Clock,
 }
@@ -143,8 +148,15 @@ impl Store {
         } else {
             Pool::Sqlite(connect_sqlite(database_url, options).await?)
         };
+        let inline = match &pool {
+            Pool::Sqlite(p) => {
+                inline::InlineReads::new(p.connect_options().get_filename()).map(Arc::new)
+            }
+            Pool::Postgres(_) => None,
+        };
         Ok(Self {
             pool,
+            inline,
             clock: Clock::default(),
         })
     }
@@ -238,6 +250,9 @@ async fn connect_sqlite(database_url: &str, options: &DbOptions) -> anyhow::Resu
         .busy_timeout(Duration::from_secs(10));
     SqlitePoolOptions::new()
         .max_connections(options.max_connections)
+        // No ping before each use: an embedded database has no network link that could have dropped,
+        // and each ping is a round trip to the connection's thread.
+        .test_before_acquire(false)
         .acquire_timeout(options.timeout.max(Duration::from_secs(10)))
         .connect_with(connect)
         .await
