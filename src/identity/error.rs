@@ -18,8 +18,6 @@ pub enum OAuthError {
     /// No client authentication at all (RFC 6749 §5.2 lists it under `invalid_client`): 401 with a
     /// challenge, naming the two methods.
     NoClientAuthentication,
-    /// The body is larger than the server accepts (413).
-    TooLarge,
     /// An error raised before any handler (wrong method, unknown address, unreadable request), in this
     /// door's words with the status the shared layer chose.
     Shared(StatusCode),
@@ -45,9 +43,8 @@ impl OAuthError {
     /// The RFC 6749 error code (also the metrics outcome).
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidRequest(_) | Self::Shared(_) => "invalid_request",
             Self::InvalidClient { .. } | Self::NoClientAuthentication => "invalid_client",
-            Self::TooLarge | Self::Shared(_) => "invalid_request",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::UnauthorizedClient(_) => "unauthorized_client",
@@ -65,10 +62,9 @@ impl<E: Into<anyhow::Error>> From<E> for OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let (status, error, description): (StatusCode, &str, String) = match &self {
+        let (status, description): (StatusCode, String) = match &self {
             Self::InvalidRequest(why) => (
                 StatusCode::BAD_REQUEST,
-                "invalid_request",
                 (*why).to_owned(),
             ),
             Self::InvalidClient { basic } => (
@@ -77,39 +73,26 @@ impl IntoResponse for OAuthError {
                 } else {
                     StatusCode::BAD_REQUEST
                 },
-                "invalid_client",
                 // The same words whether the client ID exists or not.
                 "client authentication failed".to_owned(),
             ),
             Self::NoClientAuthentication => (
                 StatusCode::UNAUTHORIZED,
-                "invalid_client",
                 "client authentication is required: HTTP Basic, or client_id and client_secret in the body"
                     .to_owned(),
             ),
-            Self::TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                format!(
-                    "the request body is larger than {} KiB",
-                    crate::http::MAX_BODY_BYTES / 1024
-                ),
-            ),
-            Self::Shared(status) => (*status, "invalid_request", shared_description(*status)),
+            Self::Shared(status) => (*status, shared_description(*status)),
             Self::UnsupportedGrantType => (
                 StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
                 "only the client_credentials grant is supported".to_owned(),
             ),
-            Self::InvalidScope(why) => (StatusCode::BAD_REQUEST, "invalid_scope", why.clone()),
+            Self::InvalidScope(why) => (StatusCode::BAD_REQUEST, why.clone()),
             Self::UnauthorizedClient(why) => (
                 StatusCode::BAD_REQUEST,
-                "unauthorized_client",
                 (*why).to_owned(),
             ),
             Self::TooManyAttempts { retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "temporarily_unavailable",
                 format!(
                     "too many failed client authentications; retry after {retry_after_secs} seconds"
                 ),
@@ -118,7 +101,6 @@ impl IntoResponse for OAuthError {
                 tracing::error!(error = %format!("{e:#}"), "identity endpoint failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
                     "the server could not complete the request".to_owned(),
                 )
             }
@@ -127,7 +109,7 @@ impl IntoResponse for OAuthError {
             status,
             NO_STORE,
             Json(Body {
-                error,
+                error: self.code(),
                 error_description: &description,
             }),
         )

@@ -30,7 +30,9 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
             Bytes::from_request(request, state)
                 .await
                 .map_err(|rejection| match rejection.into_response().status() {
-                    StatusCode::PAYLOAD_TOO_LARGE => OAuthError::TooLarge,
+                    StatusCode::PAYLOAD_TOO_LARGE => {
+                        OAuthError::Shared(StatusCode::PAYLOAD_TOO_LARGE)
+                    }
                     _ => OAuthError::InvalidRequest("the request body could not be read"),
                 })?;
         let params = Params::from_form(&headers, &body)?;
