@@ -93,16 +93,17 @@ async fn not_found(uri: Uri) -> Response {
 }
 
 /// Periodic work of a running server, one round every 5 seconds (see `background_round`).
-pub fn spawn_background_tasks(core: &Core, identity: &Arc<Identity>) {
+pub fn spawn_background_tasks(core: &Core, identity: &Arc<Identity>, sessions: &web::Sessions) {
     let core = core.clone();
     let identity = identity.clone();
+    let sessions = sessions.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(BACKGROUND_TICK);
         let mut round: u64 = 0;
         loop {
             tick.tick().await;
             round += 1;
-            background_round(&core, &identity, round).await;
+            background_round(&core, &identity, &sessions, round).await;
         }
     });
 }
@@ -113,9 +114,14 @@ pub const BACKGROUND_TICK: std::time::Duration = std::time::Duration::from_secs(
 /// Round `round` of the periodic work: fold the metrics' histogram samples into their buckets (every
 /// round), notice key rotations made by `frontdesk keys rotate` (every round; a full reload, which also
 /// drops keys whose tokens have expired, every minute), write "last used" times in batches and forget
-/// stale cache entries (every 30 s), purge expired revocations (every hour). Every failure is logged
-/// and none stops the rounds that follow.
-pub async fn background_round(core: &Core, identity: &Identity, round: u64) {
+/// stale cache entries (every 30 s), purge expired sessions and revocations (every hour, on one instance
+/// at a time: `store::Job::Purge`). Every failure is logged and none stops the rounds that follow.
+pub async fn background_round(
+    core: &Core,
+    identity: &Identity,
+    sessions: &web::Sessions,
+    round: u64,
+) {
     // The recorder is built without the exporter's upkeep task (`build_recorder`), so this is ours:
     // otherwise every histogram sample stays in memory until a scrape, which never comes when no
     // metrics listener is configured (about 40 bytes per request; see bench/soak.sh).
@@ -135,9 +141,22 @@ pub async fn background_round(core: &Core, identity: &Identity, round: u64) {
         }
         identity.authenticator.housekeeping();
     }
-    if round.is_multiple_of(720)
-        && let Err(e) = core.store.purge_revoked_tokens(now).await
-    {
-        tracing::error!(error = %format!("{e:#}"), "purging expired revocations failed");
+    if round.is_multiple_of(720) {
+        let purge = async {
+            if let Err(e) = core.store.purge_revoked_tokens(now).await {
+                tracing::error!(error = %format!("{e:#}"), "purging expired revocations failed");
+            }
+            if let Err(e) = tower_sessions::ExpiredDeletion::delete_expired(sessions).await {
+                tracing::error!(error = %e, "deleting expired sessions failed");
+            }
+        };
+        match core.store.exclusively(store::Job::Purge, purge).await {
+            Ok(Some(())) => {}
+            Ok(None) => tracing::debug!("another instance is purging"),
+            Err(e) => tracing::error!(
+                error = %format!("{e:#}"),
+                "purging expired revocations failed: no database connection"
+            ),
+        }
     }
 }

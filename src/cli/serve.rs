@@ -2,7 +2,6 @@
 //! then the app until SIGTERM, and the last "last used" times written before the database closes.
 
 use tokio::net::TcpListener;
-use tower_sessions::ExpiredDeletion;
 
 use crate::config::Config;
 use crate::http;
@@ -15,17 +14,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let identity = prepared.identity.clone();
     crate::service::people::bootstrap_admin(&core.store, &core.config).await?;
 
-    crate::spawn_background_tasks(&core, &identity);
-    // Expired sessions are deleted in the background, once an hour.
-    let reaper = prepared.sessions.clone();
-    tokio::spawn(async move {
-        if let Err(e) = reaper
-            .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
-            .await
-        {
-            tracing::error!(error = %e, "expired-session cleanup stopped");
-        }
-    });
+    crate::spawn_background_tasks(&core, &identity, &prepared.sessions);
 
     if let Some(metrics_listen) = core.config.metrics_listen {
         let metrics = TcpListener::bind(metrics_listen).await.map_err(|e| {

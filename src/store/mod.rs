@@ -30,15 +30,10 @@ mod audit;
 mod constraint;
 mod identity;
 mod inline;
+mod pool;
 mod users;
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
-
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -51,48 +46,9 @@ pub use apps::{
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use constraint::Constraint;
 pub use identity::{ClientSecretRow, SigningKeyRow};
+pub use pool::{DbOptions, Job, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};
+use pool::{connect_postgres, connect_sqlite};
 pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};
-
-/// The two migration sets, with the same version numbers (a test keeps them in step).
-pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// The database behind a `Store`.
-#[derive(Clone, Debug)]
-pub enum Pool {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-}
-
-impl Pool {
-    /// Closes every connection (at shutdown).
-    pub async fn close(&self) {
-        on_db!(self, p => p.close().await)
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres(_))
-    }
-}
-
-/// How to reach the database: its URL and the pool's limits.
-#[derive(Debug, Clone)]
-pub struct DbOptions {
-    /// Connections per instance (`FRONTDESK_DB_MAX_CONNECTIONS`).
-    pub max_connections: u32,
-    /// How long to wait for a connection, and (PostgreSQL) for one statement, before failing
-    /// (`FRONTDESK_DB_TIMEOUT_SECONDS`).
-    pub timeout: Duration,
-}
-
-impl Default for DbOptions {
-    fn default() -> Self {
-        Self {
-            max_connections: 8,
-            timeout: Duration::from_secs(5),
-        }
-    }
-}
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
@@ -202,6 +158,31 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `work` unless another instance is running the job `job` right now; `None` when it is. On
+    /// PostgreSQL a transaction on a connection of its own holds `pg_try_advisory_xact_lock(job)` for as
+    /// long as `work` runs, so the lock ends with the work, or with the connection if the process dies.
+    /// SQLite has one server process: the work always runs.
+    pub async fn exclusively<T>(
+        &self,
+        job: Job,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<Option<T>, StoreError> {
+        let Pool::Postgres(pool) = &self.pool else {
+            return Ok(Some(work.await));
+        };
+        let mut holder = pool.begin().await?;
+        let mine: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(job as i64)
+            .fetch_one(&mut *holder)
+            .await?;
+        if !mine {
+            return Ok(None);
+        }
+        let done = work.await;
+        holder.commit().await?;
+        Ok(Some(done))
+    }
+
     /// How many apps and secrets there are, for the metrics.
     pub async fn count_apps_and_secrets(&self) -> Result<(i64, i64), StoreError> {
         Ok(on_db!(&self.pool, p => {
@@ -231,59 +212,6 @@ impl Store {
 /// for one is answered "not found" without asking the database, the same on both backends.
 pub(crate) fn searchable(text: &str) -> bool {
     !text.contains('\0')
-}
-
-/// Whether `url` names a PostgreSQL database.
-pub fn is_postgres_url(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
-}
-
-async fn connect_sqlite(database_url: &str, options: &DbOptions) -> anyhow::Result<SqlitePool> {
-    let connect = SqliteConnectOptions::from_str(database_url)
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // NORMAL is durable in WAL mode except for the last transactions on power loss, not on crash.
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        // Writers queue instead of failing when another write holds the lock.
-        .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new()
-        .max_connections(options.max_connections)
-        // No ping before each use: an embedded database has no network link that could have dropped,
-        // and each ping is a round trip to the connection's thread.
-        .test_before_acquire(false)
-        .acquire_timeout(options.timeout.max(Duration::from_secs(10)))
-        .connect_with(connect)
-        .await
-        .map_err(|e| {
-            // SQLITE_CANTOPEN: almost always a missing or read-only directory.
-            let hint = match e.as_database_error().and_then(|d| d.code()) {
-                Some(code) if code == "14" => {
-                    " (check that the directory exists and that this user may write to it; in the \
-                     container the user is 65532)"
-                }
-                _ => "",
-            };
-            anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}{hint}")
-        })
-}
-
-async fn connect_postgres(database_url: &str, options: &DbOptions) -> anyhow::Result<PgPool> {
-    let timeout_ms = options.timeout.as_millis().to_string();
-    let connect = PgConnectOptions::from_str(database_url)
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
-        .application_name("frontdesk")
-        // No statement may hold a connection (and a request) longer than the timeout.
-        .options([("statement_timeout", timeout_ms.as_str())]);
-    PgPoolOptions::new()
-        .max_connections(options.max_connections)
-        .acquire_timeout(options.timeout)
-        // A connection that died with a database restart is noticed before it is handed out.
-        .test_before_acquire(true)
-        .connect_with(connect)
-        .await
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot connect to PostgreSQL: {e}"))
 }
 
 /// Timestamps are stored as RFC 3339 text in UTC.

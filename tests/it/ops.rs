@@ -464,6 +464,9 @@ async fn background_failures_are_logged_not_dropped() {
             .send()
     };
     assert_eq!(token(&app).await.unwrap().status(), StatusCode::OK);
+    let sessions = frontdesk::web::Sessions::open(app.store.pool())
+        .await
+        .unwrap();
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -473,7 +476,7 @@ async fn background_failures_are_logged_not_dropped() {
     let _logging = tracing::subscriber::set_default(subscriber);
     // The database goes away under the periodic work; the hourly round runs every job.
     app.store.pool().close().await;
-    frontdesk::background_round(&app.core, &app.identity, 720).await;
+    frontdesk::background_round(&app.core, &app.identity, &sessions, 720).await;
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     for failure in [
         "reloading signing keys failed",
@@ -501,4 +504,47 @@ async fn background_failures_are_logged_not_dropped() {
     })
     .unwrap();
     assert!(used.is_some(), "the use was dropped with the failed write");
+}
+
+#[tokio::test]
+async fn the_hourly_purge_runs_on_one_instance_at_a_time() {
+    use frontdesk::store::{Job, Store};
+
+    let app = TestApp::spawn().await;
+    let other = Store::connect(&app.database_url, &Default::default())
+        .await
+        .unwrap();
+    let (started, has_started) = tokio::sync::oneshot::channel();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let first = {
+        let store = app.store.clone();
+        tokio::spawn(async move {
+            store
+                .exclusively(Job::Purge, async {
+                    started.send(()).unwrap();
+                    released.await.unwrap();
+                    1
+                })
+                .await
+                .unwrap()
+        })
+    };
+    has_started.await.unwrap();
+    let meanwhile = other.exclusively(Job::Purge, async { 2 }).await.unwrap();
+    if on_postgres() {
+        assert_eq!(
+            meanwhile, None,
+            "a second instance skips the job while one runs it"
+        );
+    } else {
+        // One SQLite file, one server process: nothing to coordinate.
+        assert_eq!(meanwhile, Some(2));
+    }
+    release.send(()).unwrap();
+    assert_eq!(first.await.unwrap(), Some(1));
+    // Once the first is done, the job is free again.
+    assert_eq!(
+        other.exclusively(Job::Purge, async { 3 }).await.unwrap(),
+        Some(3)
+    );
 }
