@@ -49,6 +49,7 @@ impl OAuthError {
             Self::InvalidScope(_) => "invalid_scope",
             Self::UnauthorizedClient(_) => "unauthorized_client",
             Self::TooManyAttempts { .. } => "temporarily_unavailable",
+            Self::Server(e) if crate::store::unavailable(e) => "temporarily_unavailable",
             Self::Server(_) => "server_error",
         }
     }
@@ -97,6 +98,13 @@ impl IntoResponse for OAuthError {
                     "too many failed client authentications; retry after {retry_after_secs} seconds"
                 ),
             ),
+            Self::Server(e) if crate::store::unavailable(e) => {
+                tracing::error!(error = %format!("{e:#}"), "identity endpoint: database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the identity server cannot reach its database; retry shortly".to_owned(),
+                )
+            }
             Self::Server(e) => {
                 tracing::error!(error = %format!("{e:#}"), "identity endpoint failed");
                 (
@@ -124,6 +132,9 @@ impl IntoResponse for OAuthError {
             }
             Self::TooManyAttempts { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Self::Server(e) if crate::store::unavailable(&e) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }

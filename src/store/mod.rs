@@ -207,6 +207,27 @@ impl Store {
     }
 }
 
+/// Whether `e` (or what caused it) says the database cannot be reached right now: no connection within
+/// the timeout, a connection lost, the pool closed, a statement cancelled by its timeout, or PostgreSQL
+/// restarting (SQLSTATE classes 08 and 57). Such a request is answered 503, to be retried, not 500.
+pub fn unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        let sqlx = cause.downcast_ref::<sqlx::Error>().or_else(|| {
+            match cause.downcast_ref::<StoreError>() {
+                Some(StoreError::Other(inner)) => Some(inner),
+                _ => None,
+            }
+        });
+        match sqlx {
+            Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+            Some(sqlx::Error::Database(db)) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+            _ => false,
+        }
+    })
+}
+
 /// Whether text from a request can be looked up at all. Nothing stored holds a NUL (every parser
 /// refuses control characters), and PostgreSQL refuses NUL in text parameters outright, so a lookup
 /// for one is answered "not found" without asking the database, the same on both backends.
@@ -248,6 +269,19 @@ mod tests {
         assert!(is_postgres_url("postgresql://u@h/db"));
         assert!(!is_postgres_url("sqlite://frontdesk.db"));
         assert!(!is_postgres_url("sqlite::memory:"));
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_other_failures_are_not() {
+        assert!(unavailable(&sqlx::Error::PoolTimedOut.into()));
+        assert!(unavailable(
+            &StoreError::Other(sqlx::Error::PoolClosed).into()
+        ));
+        assert!(unavailable(
+            &anyhow::Error::from(sqlx::Error::PoolTimedOut).context("reading a client secret")
+        ));
+        assert!(!unavailable(&sqlx::Error::RowNotFound.into()));
+        assert!(!unavailable(&anyhow::anyhow!("a template failed")));
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum AppError {
     /// The request could not be read (bad form encoding, wrong content type, too large, ...).
     #[error("request rejected: {message}")]
     Rejected { status: StatusCode, message: String },
+    /// The database (or the session store in it) cannot be reached right now: 503, try again.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -33,7 +36,13 @@ impl From<StoreError> for AppError {
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
-        Self::Internal(e.into())
+        use tower_sessions::session::Error::Store;
+        use tower_sessions::session_store::Error::Backend;
+        match e {
+            // The session store's backend is the database: it reports failures only as text.
+            Store(Backend(why)) => Self::Unavailable(why),
+            other => Self::Internal(other.into()),
+        }
     }
 }
 
@@ -89,6 +98,8 @@ impl IntoResponse for AppError {
                 status.canonical_reason().unwrap_or("Bad request"),
                 &message,
             ),
+            Self::Unavailable(why) => unavailable(&why),
+            Self::Internal(e) if crate::store::unavailable(&e) => unavailable(&format!("{e:#}")),
             Self::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 error_page(
@@ -99,4 +110,19 @@ impl IntoResponse for AppError {
             }
         }
     }
+}
+
+/// The 503 page while the database cannot be reached.
+fn unavailable(why: &str) -> Response {
+    tracing::error!(error = %why, "database unavailable");
+    let mut page = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "frontdesk cannot reach its database right now. Try again in a moment.",
+    );
+    page.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("5"),
+    );
+    page
 }

@@ -548,3 +548,39 @@ async fn the_hourly_purge_runs_on_one_instance_at_a_time() {
         Some(3)
     );
 }
+
+#[tokio::test]
+async fn with_the_database_gone_both_doors_answer_503_at_once_and_say_retry() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = app.register_app("OUTAGE", &["setup.read"]).await;
+    let admin = app.admin().await;
+    app.store.pool().close().await;
+
+    let started = std::time::Instant::now();
+    let r = reqwest::Client::new()
+        .post(format!("{}/connect/token", app.base))
+        .basic_auth(&id, Some(&secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers()["retry-after"], "5");
+    let json: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(json["error"], "temporarily_unavailable", "{json}");
+
+    let r = admin.get("/apps/connected-apps").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers()["retry-after"], "5");
+    let page = html(r).await;
+    assert_eq!(
+        text(&page, "h1").as_deref(),
+        Some("Temporarily unavailable")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "failing fast, not hanging: {:?}",
+        started.elapsed()
+    );
+}
