@@ -86,6 +86,15 @@ fuzz_target!(|data: &[u8]| {
         }
         // Only a Basic header that cannot be read is an authentication failure here.
         Err(OAuthError::InvalidClient { basic }) => assert!(basic && authorization.is_some()),
+        // No client authentication at all (RFC 6749 §5.2): no Authorization header, and not both
+        // client_id and client_secret in the body.
+        Err(OAuthError::NoClientAuthentication) => {
+            assert!(authorization.is_none());
+            assert!(
+                params.single("client_id").unwrap().is_none()
+                    || params.single("client_secret").unwrap().is_none()
+            );
+        }
         Err(e) => assert!(is_invalid_request(&e), "{e:?}"),
     }
 });

@@ -77,6 +77,9 @@ fn request(data: &[u8]) {
         }
         Err(OAuthError::InvalidRequest(why)) => assert!(!why.is_empty()),
         Err(OAuthError::InvalidClient { basic }) => assert!(basic),
+        Err(OAuthError::NoClientAuthentication) => {
+            assert!(!headers.contains_key(axum::http::header::AUTHORIZATION));
+        }
         Err(e) => panic!("unexpected {e:?}"),
     }
 }
