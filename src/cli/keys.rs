@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::{Cli, config, open_store};
+use super::{Cli, config, failed, open_store};
 use crate::clock::Clock;
 
 #[derive(Subcommand)]
@@ -19,10 +19,6 @@ pub enum KeysCommand {
 pub(super) async fn run(cli: &Cli, command: &KeysCommand) -> Result<(), ExitCode> {
     let config = config(cli)?;
     let store = open_store(&config.database_url).await?;
-    let failed = |e: anyhow::Error| {
-        eprintln!("error: {e:#}");
-        ExitCode::FAILURE
-    };
     match command {
         KeysCommand::Rotate => {
             let kid = crate::identity::keys::rotate(&store, Clock::default().now())

@@ -79,11 +79,14 @@ pub fn main() -> ExitCode {
     runtime.block_on(run(cli))
 }
 
+/// Prints a command's failure as its one line (with its causes) and gives the exit status 1.
+fn failed(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::FAILURE
+}
+
 async fn open_store(database_url: &str) -> Result<Store, ExitCode> {
-    Store::open(database_url).await.map_err(|e| {
-        eprintln!("error: {e:#}");
-        ExitCode::FAILURE
-    })
+    Store::open(database_url).await.map_err(failed)
 }
 
 /// Each command returns `Err(code)` after printing its one-line error.
@@ -110,10 +113,7 @@ fn config(cli: &Cli) -> Result<Config, ExitCode> {
 }
 
 async fn run_serve(cli: &Cli) -> Result<(), ExitCode> {
-    serve::serve(config(cli)?).await.map_err(|e| {
-        eprintln!("error: {e:#}");
-        ExitCode::FAILURE
-    })
+    serve::serve(config(cli)?).await.map_err(failed)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::{Cli, config, open_store};
+use super::{Cli, config, failed, open_store};
 use crate::store::Store;
 
 pub(super) async fn healthcheck(cli: &Cli) -> Result<(), ExitCode> {
@@ -19,10 +19,6 @@ pub(super) async fn healthcheck(cli: &Cli) -> Result<(), ExitCode> {
 
 pub(super) async fn migrate(cli: &Cli) -> Result<(), ExitCode> {
     let config = config(cli)?;
-    let failed = |e: anyhow::Error| {
-        eprintln!("error: {e:#}");
-        ExitCode::FAILURE
-    };
     let store = Store::connect(&config.database_url, &config.db)
         .await
         .map_err(failed)?;

@@ -87,10 +87,7 @@ pub(super) async fn run(cli: &Cli, command: &UsersCommand) -> Result<(), ExitCod
             eprintln!("error: {why}");
             Err(ExitCode::FAILURE)
         }
-        Err(UserCommandError::Other(e)) => {
-            eprintln!("error: {e:#}");
-            Err(ExitCode::FAILURE)
-        }
+        Err(UserCommandError::Other(e)) => Err(super::failed(e)),
     }
 }
 
