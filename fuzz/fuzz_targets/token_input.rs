@@ -52,13 +52,18 @@ static KEYS: LazyLock<Arc<KeySet>> = LazyLock::new(|| {
     })
 });
 
+/// The one key of the in-memory database, which signs from its creation.
+fn signing() -> &'static frontdesk::identity::keys::SigningKey {
+    KEYS.signing(frontdesk::clock::Clock::default().now())
+}
+
 fn now() -> i64 {
     frontdesk::clock::Clock::default().now().unix_timestamp()
 }
 
 fn never_verifies(token: &str) {
     assert!(
-        jwt::verify(&KEYS, token, ISSUER).is_none(),
+        jwt::verify(&KEYS, token, ISSUER, now()).is_none(),
         "{token:?} verified"
     );
 }
@@ -110,8 +115,8 @@ fn signed(data: &[u8]) {
         exp: now + exp_offset,
         jti: "1f.0123456789abcdef0123456789abcdef".to_owned(),
     };
-    let token = jwt::sign(&KEYS.signing, &claims).expect("signing works");
-    let verified = jwt::verify(&KEYS, &token, ISSUER);
+    let token = jwt::sign(signing(), &claims).expect("signing works");
+    let verified = jwt::verify(&KEYS, &token, ISSUER, now);
     if !foreign && nbf_offset <= -MARGIN && exp_offset >= MARGIN {
         assert_eq!(
             verified.as_ref(),
@@ -122,7 +127,7 @@ fn signed(data: &[u8]) {
     if foreign || nbf_offset >= MARGIN || exp_offset <= -MARGIN {
         assert!(verified.is_none(), "{claims:?} verified");
     }
-    assert!(jwt::verify(&KEYS, &token, "https://elsewhere.example").is_none());
+    assert!(jwt::verify(&KEYS, &token, "https://elsewhere.example", now).is_none());
 
     // Each mutation: an operation byte and a position; whatever comes of them must not verify.
     const ALPHABET: &[u8] =
@@ -149,7 +154,7 @@ fn signed(data: &[u8]) {
 fn crafted(data: &[u8]) {
     let (header, rest) = split_line(data);
     let (payload, signature) = split_line(rest);
-    let header = String::from_utf8_lossy(header).replace("$KID", &KEYS.signing.kid);
+    let header = String::from_utf8_lossy(header).replace("$KID", &signing().kid);
     let token = format!(
         "{}.{}.{}",
         URL_SAFE_NO_PAD.encode(header),

@@ -6,46 +6,52 @@ use clap::Subcommand;
 
 use super::{Cli, config, failed, open_store};
 use crate::clock::Clock;
+use crate::identity::keys;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
-    /// Create a new signing key; it signs from then on (a running server picks it up within seconds),
-    /// and earlier keys stay published until every token they signed has expired.
+    /// Create a new signing key. It is published in the JWKS at once (a running server picks it up
+    /// within seconds) and signs from FRONTDESK_KEY_ACTIVATION_SECONDS later (default 300), on every
+    /// instance from the same moment; earlier keys stay published until every token they signed has
+    /// expired.
     Rotate,
-    /// List the signing keys and whether each is signing, published or expired.
+    /// List the signing keys: when each was created and signs (or signed) from, and whether it is
+    /// signing, about to sign, published or expired.
     List,
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 pub(super) async fn run(cli: &Cli, command: &KeysCommand) -> Result<(), ExitCode> {
     let config = config(cli)?;
     let store = open_store(&config.database_url).await?;
+    let now = Clock::default().now();
     match command {
         KeysCommand::Rotate => {
-            let kid = crate::identity::keys::rotate(&store, Clock::default().now())
+            let (kid, activates_at) = keys::rotate(&store, now, config.key_activation)
                 .await
                 .map_err(failed)?;
             println!(
-                "new signing key {kid}; earlier keys stay published until their tokens expire"
+                "new signing key {kid}: published now, signs from {} (in {} s, \
+                 FRONTDESK_KEY_ACTIVATION_SECONDS); earlier keys stay published until their tokens expire",
+                rfc3339(activates_at),
+                config.key_activation.as_secs()
             );
         }
         KeysCommand::List => {
             let rows = store.signing_keys().await.map_err(|e| failed(e.into()))?;
-            let now = Clock::default().now();
-            let newest = rows.iter().map(|r| r.id).max();
-            println!("{:<45} {:<22} STATE", "KID", "CREATED");
-            for row in rows.iter().rev() {
-                let state = if Some(row.id) == newest {
-                    "signing".to_owned()
-                } else if crate::identity::keys::is_published(row, now, config.token_lifetime) {
-                    "published (verifies earlier tokens)".to_owned()
-                } else {
-                    "expired (no longer published)".to_owned()
-                };
-                let created = row
-                    .created_at
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default();
-                println!("{:<45} {:<22} {state}", row.kid, created);
+            let set = keys::states(&rows, now, config.token_lifetime);
+            println!("{:<45} {:<22} {:<22} STATE", "KID", "CREATED", "SIGNS FROM");
+            for (row, state) in rows.iter().zip(set).rev() {
+                println!(
+                    "{:<45} {:<22} {:<22} {state}",
+                    row.kid,
+                    rfc3339(row.created_at),
+                    rfc3339(row.activates_at)
+                );
             }
             if rows.is_empty() {
                 println!("(none yet: the server creates the first key when it starts)");

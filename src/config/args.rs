@@ -36,6 +36,14 @@ pub struct ServeArgs {
         global = true
     )]
     pub token_lifetime_seconds: Option<String>,
+    /// Seconds between `frontdesk keys rotate` and the new key signing tokens; it is published in the
+    /// JWKS at once, so resource servers that cache the JWKS know it before they meet it (0: at once).
+    #[arg(
+        long = "key-activation-seconds",
+        env = "FRONTDESK_KEY_ACTIVATION_SECONDS",
+        global = true
+    )]
+    pub key_activation_seconds: Option<String>,
     /// The `aud` claim of access tokens: audiences separated by commas.
     #[arg(
         long = "token-audience",

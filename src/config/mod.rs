@@ -61,6 +61,8 @@ pub struct Config {
     pub session_idle: Duration,
     pub secure_cookies: bool,
     pub token_lifetime: Duration,
+    /// How long after `frontdesk keys rotate` the new key starts signing (it is published at once).
+    pub key_activation: Duration,
     /// The `aud` claim of access tokens.
     pub token_audience: Vec<String>,
     pub metrics_listen: Option<SocketAddr>,
@@ -80,6 +82,7 @@ impl fmt::Debug for Config {
             .field("session_idle", &self.session_idle)
             .field("secure_cookies", &self.secure_cookies)
             .field("token_lifetime", &self.token_lifetime)
+            .field("key_activation", &self.key_activation)
             .field("token_audience", &self.token_audience)
             .field("metrics_listen", &self.metrics_listen)
             .field("admin_email", &self.admin_email)
@@ -90,6 +93,10 @@ impl fmt::Debug for Config {
             .finish()
     }
 }
+
+/// Five minutes: longer than the JWKS's advertised cache lifetime (`identity::discovery`), so a
+/// resource server that cached the JWKS just before a rotation has re-read it before the new key signs.
+pub const DEFAULT_KEY_ACTIVATION_SECONDS: u64 = 300;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://frontdesk.db";
 
@@ -148,6 +155,13 @@ impl Config {
             args.token_lifetime_seconds.as_deref(),
             3600,
             60..=86_400,
+            "seconds",
+        )?;
+        let key_activation = whole_number(
+            "FRONTDESK_KEY_ACTIVATION_SECONDS",
+            args.key_activation_seconds.as_deref(),
+            DEFAULT_KEY_ACTIVATION_SECONDS,
+            0..=86_400,
             "seconds",
         )?;
         let defaults = DbOptions::default();
@@ -224,6 +238,7 @@ impl Config {
             session_idle: Duration::from_secs(minutes * 60),
             secure_cookies,
             token_lifetime: Duration::from_secs(token_lifetime),
+            key_activation: Duration::from_secs(key_activation),
             token_audience,
             metrics_listen,
             admin_email,

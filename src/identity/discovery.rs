@@ -33,21 +33,28 @@ fn metadata(state: &IdentityState) -> Value {
     })
 }
 
-fn cached_json(value: Value) -> Response {
-    // Short caching: clients re-read it, and a key rotation shows within a minute.
-    ([(header::CACHE_CONTROL, "public, max-age=60")], Json(value)).into_response()
+/// How long clients may cache discovery and the JWKS: a minute, or less when keys activate sooner after
+/// a rotation, so that a resource server re-reads the JWKS before it meets a token signed with a key
+/// that was not yet in its copy.
+fn cache_seconds(state: &IdentityState) -> u64 {
+    state.config.key_activation.as_secs().min(60)
+}
+
+fn cached_json(seconds: u64, value: Value) -> Response {
+    let control = format!("public, max-age={seconds}");
+    ([(header::CACHE_CONTROL, control)], Json(value)).into_response()
 }
 
 pub async fn openid_configuration(State(state): State<IdentityState>) -> Response {
-    cached_json(metadata(&state))
+    cached_json(cache_seconds(&state), metadata(&state))
 }
 
 pub async fn authorization_server(State(state): State<IdentityState>) -> Response {
-    cached_json(metadata(&state))
+    cached_json(cache_seconds(&state), metadata(&state))
 }
 
 pub async fn jwks(State(state): State<IdentityState>) -> Response {
     let keys = state.identity.keys.current();
     let jwks: Vec<_> = keys.published.iter().map(|k| &k.jwk).collect();
-    cached_json(json!({ "keys": jwks }))
+    cached_json(cache_seconds(&state), json!({ "keys": jwks }))
 }

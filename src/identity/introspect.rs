@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use super::client_auth::{AuthenticatedClient, Credentials, credentials};
 use super::error::OAuthError;
 use super::jwt::{self, AccessClaims};
+use super::keys::KeySet;
 use super::params::Params;
 use super::token::secret_id_of;
 use super::{IdentityState, OAuthForm};
@@ -58,14 +59,35 @@ async fn caller_and_token(
     Ok((client, token))
 }
 
+/// Whether `token` names a `kid` that is not among `keys`.
+fn unknown_kid(keys: &KeySet, token: &str) -> bool {
+    jsonwebtoken::decode_header(token)
+        .ok()
+        .and_then(|header| header.kid)
+        .is_some_and(|kid| keys.find(&kid).is_none())
+}
+
 /// The claims of `token` if it is active now: ours, unexpired, not revoked, and its app and the secret
 /// that obtained it still exist.
 async fn active_claims(
     state: &IdentityState,
     token: &str,
 ) -> Result<Option<AccessClaims>, OAuthError> {
-    let keys = state.identity.keys.current();
-    let Some(claims) = jwt::verify(&keys, token, &state.config.public_url) else {
+    let mut keys = state.identity.keys.current();
+    if unknown_kid(&keys, token) {
+        // Signed by a key another instance has just started with (`FRONTDESK_KEY_ACTIVATION_SECONDS=0`)
+        // before this one reloaded its keys: look once. Costs one small query per unknown kid, behind
+        // client authentication.
+        state
+            .identity
+            .keys
+            .reload_if_rotated(&state.store, state.clock.now())
+            .await
+            .map_err(OAuthError::Server)?;
+        keys = state.identity.keys.current();
+    }
+    let now = state.clock.now().unix_timestamp();
+    let Some(claims) = jwt::verify(&keys, token, &state.config.public_url, now) else {
         return Ok(None);
     };
     let Some(secret_id) = secret_id_of(&claims.jti) else {

@@ -1,5 +1,10 @@
 //! RSA signing keys: generated on first start, rotated by `frontdesk keys rotate`, published in the JWKS
-//! until the last token they signed has expired.
+//! from the moment they are stored until the last token they signed has expired.
+//!
+//! A rotated key signs only from its activation time (`FRONTDESK_KEY_ACTIVATION_SECONDS` after the
+//! rotation), and every instance switches at that same moment by its own clock, with no message
+//! between them: by then each has reloaded its keys (every `BACKGROUND_TICK`) and published the new
+//! one, and a resource server that cached the JWKS has had time to fetch it again.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -14,7 +19,7 @@ use jsonwebtoken::DecodingKey;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::store::{SigningKeyRow, Store};
+use crate::store::{NewSigningKey, SigningKeyRow, Store};
 
 /// Tokens may be checked with a little clock skew; keys stay published that much longer.
 const SKEW: Duration = Duration::from_secs(60);
@@ -43,14 +48,26 @@ pub struct Jwk {
     pub e: String,
 }
 
-/// The keys in force at one moment.
+/// The keys in force, as loaded at one moment.
 pub struct KeySet {
     pub newest_id: i64,
-    pub signing: SigningKey,
+    /// The key that was signing when the set was loaded.
+    current: SigningKey,
+    /// Keys that start signing later, oldest first, each with its activation time.
+    upcoming: Vec<(OffsetDateTime, SigningKey)>,
     pub published: Vec<PublishedKey>,
 }
 
 impl KeySet {
+    /// The key that signs at `now`: the newest one whose activation time has come.
+    pub fn signing(&self, now: OffsetDateTime) -> &SigningKey {
+        self.upcoming
+            .iter()
+            .rev()
+            .find(|(activates_at, _)| *activates_at <= now)
+            .map_or(&self.current, |(_, key)| key)
+    }
+
     pub fn find(&self, kid: &str) -> Option<&PublishedKey> {
         self.published.iter().find(|k| k.jwk.kid == kid)
     }
@@ -86,7 +103,8 @@ fn parse(row: &SigningKeyRow) -> anyhow::Result<RsaKeyPair> {
     RsaKeyPair::from_pkcs8(&der).map_err(|e| anyhow::anyhow!("signing key {}: {e}", row.kid))
 }
 
-/// Whether a key is still published at `now`: the active one, or retired less than a token lifetime ago.
+/// Whether a key is published at `now`: one not yet retired (signing, or about to), or one retired
+/// less than a token lifetime ago.
 pub fn is_published(row: &SigningKeyRow, now: OffsetDateTime, token_lifetime: Duration) -> bool {
     match row.retired_at {
         None => true,
@@ -94,9 +112,9 @@ pub fn is_published(row: &SigningKeyRow, now: OffsetDateTime, token_lifetime: Du
     }
 }
 
-/// Generates an RSA-2048 key and stores it as the key that signs from now on. Returns its `kid`.
-pub async fn rotate(store: &Store, now: OffsetDateTime) -> anyhow::Result<String> {
-    let (kid, pkcs8) = tokio::task::spawn_blocking(|| -> anyhow::Result<(String, String)> {
+/// A new RSA-2048 key: its `kid` and its base64 PKCS#8 DER.
+async fn generate() -> anyhow::Result<(String, String)> {
+    tokio::task::spawn_blocking(|| -> anyhow::Result<(String, String)> {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048)
             .map_err(|e| anyhow::anyhow!("generating an RSA key: {e}"))?;
         let der = pair
@@ -104,9 +122,60 @@ pub async fn rotate(store: &Store, now: OffsetDateTime) -> anyhow::Result<String
             .map_err(|e| anyhow::anyhow!("encoding the RSA key: {e}"))?;
         Ok((jwk_of(&pair).kid, STANDARD.encode(der.as_ref())))
     })
-    .await??;
-    store.add_signing_key(&kid, &pkcs8, now).await?;
-    Ok(kid)
+    .await?
+}
+
+/// Generates a key and stores it, published from now on and signing from `now + activation`. Returns
+/// its `kid` and activation time.
+pub async fn rotate(
+    store: &Store,
+    now: OffsetDateTime,
+    activation: Duration,
+) -> anyhow::Result<(String, OffsetDateTime)> {
+    let (kid, private_key) = generate().await?;
+    let activates_at = now + activation;
+    let key = NewSigningKey {
+        kid: &kid,
+        private_key: &private_key,
+    };
+    store.add_signing_key(&key, now, activates_at).await?;
+    Ok((kid, activates_at))
+}
+
+/// The row that signs at `now` (the newest activated one) and those that sign later, in id order.
+fn signers(
+    rows: &[SigningKeyRow],
+    now: OffsetDateTime,
+) -> Option<(&SigningKeyRow, Vec<&SigningKeyRow>)> {
+    let current = rows
+        .iter()
+        .filter(|r| r.activates_at <= now)
+        .max_by_key(|r| r.id)
+        .or_else(|| rows.iter().min_by_key(|r| r.id))?;
+    let upcoming = rows
+        .iter()
+        .filter(|r| r.id > current.id && r.activates_at > now)
+        .collect();
+    Some((current, upcoming))
+}
+
+/// What each of `rows` is at `now`, in the same order, in words for `frontdesk keys list`.
+pub fn states(
+    rows: &[SigningKeyRow],
+    now: OffsetDateTime,
+    token_lifetime: Duration,
+) -> Vec<&'static str> {
+    let signers = signers(rows, now);
+    rows.iter()
+        .map(|row| match &signers {
+            Some((current, _)) if current.id == row.id => "signing",
+            Some((_, upcoming)) if upcoming.iter().any(|r| r.id == row.id) => {
+                "published, signs from its activation time"
+            }
+            _ if is_published(row, now, token_lifetime) => "published (verifies earlier tokens)",
+            _ => "expired (no longer published)",
+        })
+        .collect()
 }
 
 async fn load_set(
@@ -116,19 +185,37 @@ async fn load_set(
 ) -> anyhow::Result<KeySet> {
     let mut rows = store.signing_keys().await?;
     if rows.is_empty() {
-        let kid = rotate(store, now).await?;
-        tracing::info!(kid, "generated the first token-signing key");
+        let (kid, private_key) = generate().await?;
+        let key = NewSigningKey {
+            kid: &kid,
+            private_key: &private_key,
+        };
+        if store.add_first_signing_key(&key, now).await? {
+            tracing::info!(kid, "generated the first token-signing key");
+        } else {
+            tracing::info!("another instance stored the first token-signing key; using it");
+        }
         rows = store.signing_keys().await?;
     }
-    let newest = rows
+    let newest_id = rows
         .iter()
-        .max_by_key(|r| r.id)
+        .map(|r| r.id)
+        .max()
         .ok_or_else(|| anyhow::anyhow!("no signing key"))?;
-    let signing = SigningKey {
-        kid: newest.kid.clone(),
-        pair: parse(newest)?,
-        rng: SystemRandom::new(),
+    let (current, upcoming) =
+        signers(&rows, now).ok_or_else(|| anyhow::anyhow!("no signing key"))?;
+    let signing_key = |row: &SigningKeyRow| -> anyhow::Result<SigningKey> {
+        Ok(SigningKey {
+            kid: row.kid.clone(),
+            pair: parse(row)?,
+            rng: SystemRandom::new(),
+        })
     };
+    let current = signing_key(current)?;
+    let upcoming = upcoming
+        .into_iter()
+        .map(|row| Ok((row.activates_at, signing_key(row)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut published = Vec::new();
     for row in rows
         .iter()
@@ -144,8 +231,9 @@ async fn load_set(
         });
     }
     Ok(KeySet {
-        newest_id: newest.id,
-        signing,
+        newest_id,
+        current,
+        upcoming,
         published,
     })
 }

@@ -58,7 +58,8 @@ async fn issue(state: &IdentityState, form: OAuthForm) -> Result<TokenResponse, 
     let scopes = granted_scopes(state, &client, requested)?;
 
     let lifetime = state.config.token_lifetime.as_secs();
-    let now = state.clock.now().unix_timestamp();
+    let at = state.clock.now();
+    let now = at.unix_timestamp();
     let claims = AccessClaims {
         iss: state.config.public_url.clone(),
         sub: client.client_id.clone(),
@@ -72,7 +73,7 @@ async fn issue(state: &IdentityState, form: OAuthForm) -> Result<TokenResponse, 
         jti: new_jti(client.secret_id),
     };
     let keys = state.identity.keys.current();
-    let access_token = jwt::sign(&keys.signing, &claims)?;
+    let access_token = jwt::sign(keys.signing(at), &claims)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -1,8 +1,9 @@
-//! What the identity endpoints read and write: client secrets by lookup id, signing keys, revoked tokens.
+//! What the identity endpoints read and write: client secrets by lookup id, revoked tokens (signing keys
+//! are in `keys`).
 
 use time::OffsetDateTime;
 
-use super::{Store, StoreError, from_text, to_text};
+use super::{Store, StoreError, to_text};
 use crate::domain::SecretHash;
 
 /// The one secret a presented credential can match, with what a token for it needs.
@@ -12,17 +13,6 @@ pub struct ClientSecretRow {
     pub secret_hash: SecretHash,
     /// The app's scopes, in no particular order.
     pub scopes: Vec<String>,
-}
-
-/// A stored signing key.
-#[derive(Debug, Clone)]
-pub struct SigningKeyRow {
-    pub id: i64,
-    pub kid: String,
-    /// base64 PKCS#8 DER.
-    pub private_key: String,
-    pub created_at: OffsetDateTime,
-    pub retired_at: Option<OffsetDateTime>,
 }
 
 /// The token path's one read: the secret by client ID and lookup id, the app's scopes as extra rows.
@@ -145,65 +135,6 @@ impl Store {
         }
         .await)?;
         Ok(())
-    }
-
-    pub async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>, StoreError> {
-        let rows: Vec<(i64, String, String, String, Option<String>)> = on_db!(&self.pool, p => {
-            sqlx::query_as(
-                "SELECT id, kid, private_key, created_at, retired_at FROM signing_keys ORDER BY id",
-            )
-            .fetch_all(p)
-            .await
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, kid, private_key, created_at, retired_at)| SigningKeyRow {
-                    id,
-                    kid,
-                    private_key,
-                    created_at: from_text(&created_at),
-                    retired_at: retired_at.as_deref().map(from_text),
-                },
-            )
-            .collect())
-    }
-
-    /// Id of the newest key: a cheap way for a running server to notice `frontdesk keys rotate`.
-    pub async fn newest_signing_key_id(&self) -> Result<Option<i64>, StoreError> {
-        Ok(on_db!(&self.pool, p => {
-            sqlx::query_scalar("SELECT MAX(id) FROM signing_keys")
-                .fetch_one(p)
-                .await
-        })?)
-    }
-
-    /// Adds a key that signs from now on and retires the one before it, in one transaction.
-    pub async fn add_signing_key(
-        &self,
-        kid: &str,
-        private_key: &str,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        let now = to_text(now);
-        on_db!(&self.pool, p => async {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO signing_keys (kid, private_key, created_at) VALUES ($1, $2, $3)",
-            )
-            .bind(kid)
-            .bind(private_key)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await
-        }
-        .await)
-        .map_err(StoreError::from_write)
     }
 
     pub async fn revoke_token(

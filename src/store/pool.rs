@@ -37,6 +37,8 @@ impl Pool {
 pub enum Job {
     /// Deleting expired sessions and revocations of tokens that have expired anyway.
     Purge = 0x6672_6f6e_7402,
+    /// Storing the first signing key of an empty database (several instances may start at once).
+    FirstKey = 0x6672_6f6e_7403,
 }
 
 /// How to reach the database: its URL and the pool's limits.

@@ -141,7 +141,11 @@ async fn keys_rotate_and_list_manage_the_signing_keys() {
     let db = database_url(&dir, "frontdesk.db").await;
     // A served database has its first key.
     let app = TestApp::spawn_on(std::sync::Arc::new(dir)).await;
-    let first = app.identity.keys.current().signing.kid.clone();
+    let signing = |app: &TestApp| {
+        let now = app.core.clock.now();
+        app.identity.keys.current().signing(now).kid.clone()
+    };
+    let first = signing(&app);
 
     let out = frontdesk(&db, &["keys", "rotate"], "", &[]);
     assert!(
@@ -156,22 +160,57 @@ async fn keys_rotate_and_list_manage_the_signing_keys() {
     let list = String::from_utf8_lossy(&out.stdout).to_string();
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 3, "{list}");
+    assert!(lines[0].contains("SIGNS FROM"), "{list}");
+    // The new key is listed first, published but not yet signing: that starts five minutes (the
+    // default FRONTDESK_KEY_ACTIVATION_SECONDS) after the rotation, at the time it printed.
+    let new_kid = lines[1].split_whitespace().next().unwrap();
+    let signs_from = lines[1].split_whitespace().nth(2).unwrap();
     assert!(
-        lines[1].ends_with("signing")
-            && printed.contains(lines[1].split_whitespace().next().unwrap())
+        printed.contains(new_kid) && printed.contains(signs_from) && printed.contains("in 300 s"),
+        "{printed}\n{list}"
+    );
+    assert!(lines[1].contains("published, signs from"), "{list}");
+    let signs_from =
+        time::OffsetDateTime::parse(signs_from, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    let delay = signs_from - app.core.clock.now();
+    assert!(
+        delay > time::Duration::seconds(280) && delay <= time::Duration::seconds(300),
+        "{delay}"
     );
     assert!(
-        lines[2].starts_with(&first) && lines[2].contains("published"),
+        lines[2].starts_with(&first) && lines[2].ends_with("signing"),
         "{list}"
     );
 
-    // The running server picks the new key up.
+    // The running server publishes the new key at once and signs with it from its activation time.
     app.identity
         .keys
         .reload_if_rotated(&app.store, app.core.clock.now())
         .await
         .unwrap();
-    assert_ne!(app.identity.keys.current().signing.kid, first);
+    assert!(app.identity.keys.current().find(new_kid).is_some());
+    assert_eq!(signing(&app), first);
+    app.core.clock.advance(time::Duration::seconds(301));
+    assert_eq!(signing(&app), new_kid);
+
+    // `keys list` agrees, and with FRONTDESK_KEY_ACTIVATION_SECONDS=0 a rotation signs at once.
+    let out = frontdesk(
+        &db,
+        &["keys", "rotate"],
+        "",
+        &[("FRONTDESK_KEY_ACTIVATION_SECONDS", "0")],
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("in 0 s"));
+    let out = frontdesk(&db, &["keys", "list"], "", &[]);
+    let list = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[1].ends_with("signing"), "{list}");
+    assert!(
+        lines[2].starts_with(new_kid) && lines[2].contains("published (verifies"),
+        "{list}"
+    );
 }
 
 #[tokio::test]

@@ -514,14 +514,26 @@ async fn expired_malformed_and_foreign_tokens_are_inactive() {
     claims.iat -= 7200;
     claims.nbf -= 7200;
     claims.exp = claims.iat + 3600;
-    let expired = jwt::sign(&app.identity.keys.current().signing, &claims).unwrap();
+    let expired = jwt::sign(
+        app.identity.keys.current().signing(app.core.clock.now()),
+        &claims,
+    )
+    .unwrap();
     // Signed by another frontdesk's key.
     let elsewhere = TestApp::spawn().await;
     let foreign_claims = AccessClaims {
         exp: claims.exp + 7200,
         ..claims.clone()
     };
-    let foreign = jwt::sign(&elsewhere.identity.keys.current().signing, &foreign_claims).unwrap();
+    let foreign = jwt::sign(
+        elsewhere
+            .identity
+            .keys
+            .current()
+            .signing(app.core.clock.now()),
+        &foreign_claims,
+    )
+    .unwrap();
     // Our signature over changed claims.
     let mut parts: Vec<&str> = token.split('.').collect();
     let tampered_payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
@@ -647,34 +659,43 @@ async fn an_app_revokes_its_own_token_and_it_introspects_inactive() {
 }
 
 #[tokio::test]
-async fn key_rotation_keeps_earlier_tokens_verifiable_and_publishes_both_keys() {
+async fn key_rotation_publishes_the_new_key_before_it_signs_and_keeps_earlier_tokens_verifiable() {
     let app = TestApp::spawn().await;
     let (id, secret) = app.register_app("ROTATE", &SCOPES).await;
     let before = token_for(&app, &id, &secret).await;
+    let kid_of = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();
 
-    let new_kid = frontdesk::identity::keys::rotate(&app.store, app.core.clock.now())
-        .await
-        .unwrap();
+    let activation = std::time::Duration::from_secs(300);
+    let (new_kid, _) =
+        frontdesk::identity::keys::rotate(&app.store, app.core.clock.now(), activation)
+            .await
+            .unwrap();
     app.identity
         .keys
         .reload_if_rotated(&app.store, app.core.clock.now())
         .await
         .unwrap();
+    let jwks_url = format!("{}/.well-known/openid-configuration/jwks", app.base);
+    let response = reqwest::get(&jwks_url).await.unwrap();
+    // Cached no longer than keys take to activate.
+    assert_eq!(response.headers()["cache-control"], "public, max-age=60");
+    let published: Value = response.json().await.unwrap();
+    assert!(published.to_string().contains(&new_kid));
+    // Published, but not signing yet: tokens still carry the old kid until the activation time.
+    let during = token_for(&app, &id, &secret).await;
+    assert_eq!(kid_of(&during), kid_of(&before));
+    app.core.clock.advance(time::Duration::seconds(299));
+    assert_eq!(
+        kid_of(&token_for(&app, &id, &secret).await),
+        kid_of(&before)
+    );
+    app.core.clock.advance(time::Duration::seconds(2));
 
     let after = token_for(&app, &id, &secret).await;
-    let kid_of = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();
     assert_eq!(kid_of(&after), new_kid);
     assert_ne!(kid_of(&before), new_kid);
 
-    let jwks: Value = reqwest::get(format!(
-        "{}/.well-known/openid-configuration/jwks",
-        app.base
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let jwks: Value = reqwest::get(&jwks_url).await.unwrap().json().await.unwrap();
     let kids: Vec<&str> = jwks["keys"]
         .as_array()
         .unwrap()
@@ -701,7 +722,7 @@ async fn key_rotation_keeps_earlier_tokens_verifiable_and_publishes_both_keys() 
 #[tokio::test]
 async fn retired_keys_drop_out_once_their_tokens_have_expired() {
     let app = TestApp::spawn().await;
-    frontdesk::identity::keys::rotate(&app.store, app.core.clock.now())
+    frontdesk::identity::keys::rotate(&app.store, app.core.clock.now(), Default::default())
         .await
         .unwrap();
     // Pretend the first key was retired two hours ago: every token it signed (1 h) has expired.
