@@ -68,7 +68,6 @@ pub fn app(prepared: Prepared) -> Router {
     let web = web::router(
         WebState {
             core: prepared.core.clone(),
-            sign_in_throttle: Arc::default(),
         },
         prepared.sessions,
     );
@@ -114,7 +113,7 @@ pub const BACKGROUND_TICK: std::time::Duration = std::time::Duration::from_secs(
 /// Round `round` of the periodic work: fold the metrics' histogram samples into their buckets (every
 /// round), notice key rotations made by `frontdesk keys rotate` (every round; a full reload, which also
 /// drops keys whose tokens have expired, every minute), write "last used" times in batches and forget
-/// stale cache entries (every 30 s), purge expired sessions and revocations (every hour, on one instance
+/// stale cache entries (every 30 s), purge expired sessions, revocations and old failure counts (every hour, on one instance
 /// at a time: `store::Job::Purge`). Every failure is logged and none stops the rounds that follow.
 pub async fn background_round(
     core: &Core,
@@ -145,6 +144,11 @@ pub async fn background_round(
         let purge = async {
             if let Err(e) = core.store.purge_revoked_tokens(now).await {
                 tracing::error!(error = %format!("{e:#}"), "purging expired revocations failed");
+            }
+            // Every window and lock of the shared failure counts is shorter than an hour.
+            let seconds = now.unix_timestamp();
+            if let Err(e) = core.store.purge_attempts(seconds - 3600, seconds).await {
+                tracing::error!(error = %format!("{e:#}"), "purging old failure counts failed");
             }
             if let Err(e) = tower_sessions::ExpiredDeletion::delete_expired(sessions).await {
                 tracing::error!(error = %e, "deleting expired sessions failed");

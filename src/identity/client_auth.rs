@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,24 +17,18 @@ use aws_lc_rs::hmac;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use super::error::OAuthError;
+use super::limits::AttemptLimits;
 use super::params::Params;
 use crate::domain::{PasswordHasher, SecretValue};
 use crate::store::Store;
 
 /// How long one argon2 verification vouches for a secret in this process without being used.
 const CACHE_TTL: Duration = Duration::from_secs(10 * 60);
-/// Failed (or uncached) authentications allowed per client ID per minute, as a burst.
-const PER_CLIENT_PER_MINUTE: u32 = 10;
-/// ... and per source address.
-const PER_ADDRESS_PER_MINUTE: u32 = 30;
-
 /// What the client presented.
 pub struct Credentials {
     pub client_id: String,
@@ -114,15 +107,10 @@ pub struct Authenticator {
     mac_key: hmac::Key,
     verified: Mutex<HashMap<i64, (hmac::Tag, Instant)>>,
     in_flight: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
-    per_client: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    limits: AttemptLimits,
     /// Secret id -> when it last obtained a token; written to the database in batches.
     last_used: Mutex<HashMap<i64, OffsetDateTime>>,
     clock: crate::clock::Clock,
-}
-
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
 }
 
 impl Authenticator {
@@ -133,8 +121,7 @@ impl Authenticator {
             mac_key: hmac::Key::new(hmac::HMAC_SHA256, &key),
             verified: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
-            per_client: RateLimiter::keyed(per_minute(PER_CLIENT_PER_MINUTE)),
-            per_address: RateLimiter::keyed(per_minute(PER_ADDRESS_PER_MINUTE)),
+            limits: AttemptLimits::new(clock.clone()),
             last_used: Mutex::new(HashMap::new()),
             clock,
         }
@@ -147,22 +134,6 @@ impl Authenticator {
         ctx.update(&[0]);
         ctx.update(presented.expose().as_bytes());
         ctx.sign()
-    }
-
-    /// Counts one expensive attempt against the client ID and the source address.
-    fn admit(&self, client_id: &str, addr: Option<IpAddr>) -> Result<(), OAuthError> {
-        let now = DefaultClock::default().now();
-        let refused = self
-            .per_client
-            .check_key(&client_id.to_owned())
-            .err()
-            .or_else(|| addr.and_then(|a| self.per_address.check_key(&a).err()));
-        match refused {
-            None => Ok(()),
-            Some(not_until) => Err(OAuthError::TooManyAttempts {
-                retry_after_secs: not_until.wait_time_from(now).as_secs().max(1),
-            }),
-        }
     }
 
     /// True when this exact secret of this row was verified recently; a hit keeps the entry alive
@@ -205,7 +176,7 @@ impl Authenticator {
         let Some(row) = row else {
             // Unknown client or lookup id: limited, then argon2 against the dummy hash, so the answer
             // takes as long as for a real client and tells nothing about which client IDs exist.
-            self.admit(&creds.client_id, addr)?;
+            self.limits.admit(store, &creds.client_id, addr).await?;
             PasswordHasher.verify_async(creds.secret, None).await?;
             return Err(fail);
         };
@@ -220,7 +191,7 @@ impl Authenticator {
         if self.recently_verified(row.secret_id, &tag) {
             return Ok(self.accept(&creds.client_id, row.secret_id, row.scopes));
         }
-        self.admit(&creds.client_id, addr)?;
+        self.limits.admit(store, &creds.client_id, addr).await?;
         let ok = PasswordHasher
             .verify_async(creds.secret, Some(row.secret_hash.clone()))
             .await?;
@@ -277,8 +248,7 @@ impl Authenticator {
             // Only locks nobody holds or waits for.
             map.retain(|_, lock| Arc::strong_count(lock) > 1);
         }
-        self.per_client.retain_recent();
-        self.per_address.retain_recent();
+        self.limits.housekeeping();
     }
 }
 

@@ -8,6 +8,7 @@ mod extract;
 pub mod introspect;
 pub mod jwt;
 pub mod keys;
+mod limits;
 pub mod params;
 mod token;
 

@@ -26,10 +26,12 @@ macro_rules! on_db {
 }
 
 mod apps;
+mod attempts;
 mod audit;
 mod constraint;
 mod identity;
 mod inline;
+mod keys;
 mod pool;
 mod users;
 
@@ -43,9 +45,11 @@ pub use apps::{
     AddSecretError, AppDetail, AppEdit, AppQuery, AppSort, AppSummary, MAX_SECRETS_PER_APP, NewApp,
     NewSecret, SecretInfo,
 };
+pub use attempts::{AttemptCount, Limit, attempt_key};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use constraint::Constraint;
-pub use identity::{ClientSecretRow, SigningKeyRow};
+pub use identity::ClientSecretRow;
+pub use keys::{NewSigningKey, SigningKeyRow};
 pub use pool::{DbOptions, Job, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};
 use pool::{connect_postgres, connect_sqlite};
 pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};

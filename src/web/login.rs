@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::throttle::Verdict;
+use super::throttle::{self, Verdict};
 use super::{CsrfForm, NoFields, Query, render, session};
 use crate::domain::{AuditEvent, PasswordHasher, SecretValue, parse_email};
 use crate::http::ClientAddr;
@@ -81,10 +81,7 @@ async fn submit(
     let email: String = form.email.trim().to_lowercase().chars().take(254).collect();
     let address = addr.map(|a| a.to_string());
     let now = state.clock.now();
-    match state
-        .sign_in_throttle
-        .check(&email, address.as_deref(), now)
-    {
+    match throttle::check(&state.store, &email, address.as_deref(), now).await? {
         Verdict::Refuse(seconds) => {
             metrics::counter!("frontdesk_sign_ins_total", "outcome" => "throttled").increment(1);
             return Ok(too_many_attempts(seconds));
@@ -94,9 +91,7 @@ async fn submit(
     // Nothing that is not an email address can be anyone's: answered at once, counted against the
     // address like any failure, but not recorded (the activity log is about accounts).
     if parse_email(&email).is_err() {
-        state
-            .sign_in_throttle
-            .failed(&email, address.as_deref(), now);
+        throttle::failed(&state.store, &email, address.as_deref(), now).await?;
         metrics::counter!("frontdesk_sign_ins_total", "outcome" => "failure").increment(1);
         let page = LoginPage {
             csrf_token: session::csrf_token(&session).await?,
@@ -114,7 +109,7 @@ async fn submit(
     match user {
         Some(user) if matches && user.enabled => {
             session::sign_in(&session, user.id, &user.password_hash).await?;
-            state.sign_in_throttle.succeeded(&email);
+            throttle::succeeded(&state.store, &email).await?;
             metrics::counter!("frontdesk_sign_ins_total", "outcome" => "success").increment(1);
             let entry = AuditEntry {
                 actor_id: Some(user.id),
@@ -128,9 +123,7 @@ async fn submit(
             Ok(Redirect::to(local_path(&form.next)).into_response())
         }
         _ => {
-            state
-                .sign_in_throttle
-                .failed(&email, address.as_deref(), now);
+            throttle::failed(&state.store, &email, address.as_deref(), now).await?;
             metrics::counter!("frontdesk_sign_ins_total", "outcome" => "failure").increment(1);
             let entry = AuditEntry {
                 actor_id: None,

@@ -12,8 +12,6 @@ mod sessions;
 mod throttle;
 mod users;
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -25,17 +23,15 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use extract::{AccountAdmin, Checkbox, CsrfForm, CurrentUser, Form, NoFields, Path, Query};
 pub use sessions::Sessions;
-pub use throttle::SignInThrottle;
 
 use self::error::{AppError, error_page};
 use crate::http::door::door;
 use crate::state::Core;
 
-/// What the dashboard's handlers see: the core, and the dashboard's own sign-in throttle.
+/// What the dashboard's handlers see: the core.
 #[derive(Clone)]
 pub struct WebState {
     pub core: Core,
-    pub sign_in_throttle: Arc<SignInThrottle>,
 }
 
 impl std::ops::Deref for WebState {

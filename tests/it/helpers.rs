@@ -93,12 +93,21 @@ impl TestApp {
     /// Serves the database in `dir` the way `frontdesk serve` does, connections ending after `idle`
     /// of silence.
     pub async fn spawn_with_idle(dir: Arc<TempDir>, idle: std::time::Duration) -> Self {
+        Self::spawn_as(dir, idle, None).await
+    }
+
+    /// Serves the database in `dir` at `public_url` (default: its own address).
+    async fn spawn_as(
+        dir: Arc<TempDir>,
+        idle: std::time::Duration,
+        public_url: Option<String>,
+    ) -> Self {
         let db_path = dir.path().join("frontdesk.db");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
         let args = ServeArgs {
-            public_url: Some(base.clone()),
+            public_url: Some(public_url.unwrap_or_else(|| base.clone())),
             ..ServeArgs::default()
         };
         let database_url = database_url(&dir, "frontdesk.db").await;
@@ -126,6 +135,13 @@ impl TestApp {
             server,
             _dir: dir,
         }
+    }
+
+    /// A second instance on the same database, as a balancer's other upstream: it has the same public
+    /// URL (the issuer of its tokens) as this one.
+    pub async fn another_instance(&self) -> Self {
+        let idle = frontdesk::http::listener::IDLE_TIMEOUT;
+        Self::spawn_as(self._dir.clone(), idle, Some(self.base.clone())).await
     }
 
     /// Stops this server and starts another on the same database.

@@ -12,6 +12,7 @@ mod doors;
 mod helpers;
 mod hostile;
 mod identity;
+mod instances;
 mod layout;
 mod login;
 mod manage_app;
