@@ -28,6 +28,7 @@ macro_rules! on_db {
 mod apps;
 mod audit;
 mod constraint;
+mod copy;
 mod identity;
 mod inline;
 mod pool;
@@ -45,6 +46,7 @@ pub use apps::{
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use constraint::Constraint;
+pub use copy::{CopyReport, NOT_COPIED, TABLES, Table, TableCount, copy_database};
 pub use identity::{ClientSecretRow, SigningKeyRow};
 pub use pool::{DbOptions, Job, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};
 use pool::{connect_postgres, connect_sqlite};
@@ -100,9 +102,9 @@ impl Store {
     /// Opens the database without migrating it.
     pub async fn connect(database_url: &str, options: &DbOptions) -> anyhow::Result<Self> {
         let pool = if is_postgres_url(database_url) {
-            Pool::Postgres(connect_postgres(database_url, options).await?)
+            Pool::Postgres(connect_postgres(database_url, options, "DATABASE_URL").await?)
         } else {
-            Pool::Sqlite(connect_sqlite(database_url, options).await?)
+            Pool::Sqlite(connect_sqlite(database_url, options, "DATABASE_URL").await?)
         };
         let inline = match &pool {
             Pool::Sqlite(p) => {
