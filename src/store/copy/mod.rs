@@ -85,6 +85,8 @@ macro_rules! on_tx {
 /// table). All rows go in one transaction, so a failure leaves the target as empty as it was. The
 /// counts are then read again on the target; the caller decides what a difference means.
 pub async fn copy_database(from: &str, to: &str) -> anyhow::Result<CopyReport> {
+    check_scheme(from, "--from")?;
+    check_scheme(to, "--to")?;
     let source = open_source(from).await?;
     check_source_migrations(&source, from).await?;
     let target = open_target(to).await?;
@@ -149,7 +151,6 @@ fn check_scheme(url: &str, what: &str) -> anyhow::Result<()> {
 /// The source, opened so it cannot be written: a SQLite file read-only (and never created), PostgreSQL
 /// as usual (its transaction is READ ONLY).
 async fn open_source(from: &str) -> anyhow::Result<Pool> {
-    check_scheme(from, "--from")?;
     let options = DbOptions {
         max_connections: 2,
         ..DbOptions::default()
@@ -212,7 +213,6 @@ async fn check_source_migrations(source: &Pool, from: &str) -> anyhow::Result<()
 
 /// The target, created if it is a new SQLite file, and migrated.
 async fn open_target(to: &str) -> anyhow::Result<Pool> {
-    check_scheme(to, "--to")?;
     let options = DbOptions {
         max_connections: 2,
         ..DbOptions::default()
