@@ -93,6 +93,17 @@ impl TestApp {
     /// Serves the database in `dir` the way `frontdesk serve` does, connections ending after `idle`
     /// of silence.
     pub async fn spawn_with_idle(dir: Arc<TempDir>, idle: std::time::Duration) -> Self {
+        let database_url = database_url(&dir, "frontdesk.db").await;
+        Self::serve(dir, database_url, idle).await
+    }
+
+    /// Serves the database at `database_url`, whichever backend this run of the suite is on (e.g. a
+    /// SQLite file in `dir` on a PostgreSQL run); no users are added.
+    pub async fn spawn_at(dir: Arc<TempDir>, database_url: String) -> Self {
+        Self::serve(dir, database_url, frontdesk::http::listener::IDLE_TIMEOUT).await
+    }
+
+    async fn serve(dir: Arc<TempDir>, database_url: String, idle: std::time::Duration) -> Self {
         let db_path = dir.path().join("frontdesk.db");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -101,7 +112,6 @@ impl TestApp {
             public_url: Some(base.clone()),
             ..ServeArgs::default()
         };
-        let database_url = database_url(&dir, "frontdesk.db").await;
         let config = Config::from_args(&args, &database_url).unwrap();
         let prepared = frontdesk::prepare(config).await.unwrap();
         let store = prepared.core.store.clone();
