@@ -6,18 +6,15 @@
 //! the snapshot is not copied). The source must be at exactly this binary's migrations: migrating it
 //! would write to it, and copying a schema this binary does not know would lose columns.
 
+mod open;
 mod tables;
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
-use super::pool::{DbOptions, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};
-use super::pool::{connect_postgres, connect_sqlite};
+use super::pool::Pool;
 use crate::config::redacted_url;
+use open::{check_scheme, check_source_migrations, open_source, open_target};
 use tables::{Ids, Kind};
 pub use tables::{NOT_COPIED, TABLES, Table};
 
@@ -135,99 +132,6 @@ pub async fn copy_database(from: &str, to: &str) -> anyhow::Result<CopyReport> {
     source.close().await;
     target.close().await;
     Ok(report)
-}
-
-/// Whether `url` names a backend frontdesk has: `sqlite:` or `postgres(ql)://`.
-fn check_scheme(url: &str, what: &str) -> anyhow::Result<()> {
-    if url.starts_with("sqlite:") || is_postgres_url(url) {
-        return Ok(());
-    }
-    bail!(
-        "{what}: expected sqlite://FILE or postgres://USER:PASSWORD@HOST:PORT/DB, got {}",
-        redacted_url(url)
-    )
-}
-
-/// The source, opened so it cannot be written: a SQLite file read-only (and never created), PostgreSQL
-/// as usual (its transaction is READ ONLY).
-async fn open_source(from: &str) -> anyhow::Result<Pool> {
-    let options = DbOptions {
-        max_connections: 2,
-        ..DbOptions::default()
-    };
-    if is_postgres_url(from) {
-        return Ok(Pool::Postgres(
-            connect_postgres(from, &options, "--from").await?,
-        ));
-    }
-    let connect = SqliteConnectOptions::from_str(from)
-        .map_err(|e| anyhow!("--from: {e}"))?
-        .read_only(true)
-        .create_if_missing(false)
-        .busy_timeout(Duration::from_secs(10));
-    let file = connect.get_filename();
-    if !file.is_file() {
-        bail!("--from: no such SQLite file: {}", file.display());
-    }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(options.max_connections)
-        .connect_with(connect)
-        .await
-        .map_err(|e| anyhow!("--from: cannot open {from}: {e}"))?;
-    Ok(Pool::Sqlite(pool))
-}
-
-/// Refuses a source whose applied migrations are not exactly this binary's.
-async fn check_source_migrations(source: &Pool, from: &str) -> anyhow::Result<()> {
-    let applied: Result<Vec<i64>, sqlx::Error> = on_db!(source, p => {
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
-            .fetch_all(p)
-            .await
-    });
-    let from = redacted_url(from);
-    let applied =
-        applied.map_err(|e| anyhow!("--from: {from} is not a frontdesk database ({e})"))?;
-    let known: Vec<i64> = match source {
-        Pool::Sqlite(_) => SQLITE_MIGRATIONS.iter().map(|m| m.version).collect(),
-        Pool::Postgres(_) => POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect(),
-    };
-    if applied == known {
-        return Ok(());
-    }
-    let last = |v: &[i64]| v.last().map_or("none".to_owned(), |n| format!("{n:04}"));
-    if applied.iter().all(|v| known.contains(v)) {
-        bail!(
-            "--from: {from} is at migration {} and this frontdesk at {}; migrate it first \
-             (DATABASE_URL={from} frontdesk migrate), then copy",
-            last(&applied),
-            last(&known)
-        );
-    }
-    bail!(
-        "--from: {from} is at migration {}, newer than this frontdesk ({}); copy with the frontdesk \
-         version that last served it",
-        last(&applied),
-        last(&known)
-    )
-}
-
-/// The target, created if it is a new SQLite file, and migrated.
-async fn open_target(to: &str) -> anyhow::Result<Pool> {
-    let options = DbOptions {
-        max_connections: 2,
-        ..DbOptions::default()
-    };
-    let target = if is_postgres_url(to) {
-        Pool::Postgres(connect_postgres(to, &options, "--to").await?)
-    } else {
-        Pool::Sqlite(connect_sqlite(to, &options, "--to").await?)
-    };
-    match &target {
-        Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
-        Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
-    }
-    .with_context(|| format!("--to: migrating {}", redacted_url(to)))?;
-    Ok(target)
 }
 
 /// A transaction: on the source a read-only snapshot, on the target the one that writes everything.
