@@ -1,6 +1,7 @@
-//! The command line: `frontdesk [serve]`, `users`, `keys`, `healthcheck`, `backup`. Each command prints
-//! one line on failure and returns its exit code.
+//! The command line: `frontdesk [serve]`, `users`, `keys`, `db`, `healthcheck`, `backup`, `migrate`.
+//! Each command prints one line on failure and returns its exit code.
 
+mod db;
 mod keys;
 mod ops;
 mod serve;
@@ -44,6 +45,9 @@ enum Command {
     /// Apply the database migrations this binary has, then exit (every instance also migrates at
     /// start; this is for deployments that migrate in a job of their own first).
     Migrate,
+    /// Whole databases: copy an install into a new database (e.g. from SQLite to PostgreSQL).
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 /// Parses the command line, sets up logging and runs the command; the process's exit code.
@@ -98,6 +102,7 @@ async fn run(cli: Cli) -> ExitCode {
         Some(Command::Healthcheck) => ops::healthcheck(&cli).await,
         Some(Command::Backup { file }) => ops::backup(&cli, file).await,
         Some(Command::Migrate) => ops::migrate(&cli).await,
+        Some(Command::Db(command)) => db::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -29,6 +29,7 @@ mod apps;
 mod attempts;
 mod audit;
 mod constraint;
+mod copy;
 mod identity;
 mod inline;
 mod keys;
@@ -48,6 +49,7 @@ pub use apps::{
 pub use attempts::{AttemptCount, Limit, attempt_key};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use constraint::Constraint;
+pub use copy::{CopyReport, NOT_COPIED, TABLES, Table, TableCount, copy_database};
 pub use identity::ClientSecretRow;
 pub use keys::{NewSigningKey, SigningKeyRow};
 pub use pool::{DbOptions, Job, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};
@@ -104,9 +106,9 @@ impl Store {
     /// Opens the database without migrating it.
     pub async fn connect(database_url: &str, options: &DbOptions) -> anyhow::Result<Self> {
         let pool = if is_postgres_url(database_url) {
-            Pool::Postgres(connect_postgres(database_url, options).await?)
+            Pool::Postgres(connect_postgres(database_url, options, "DATABASE_URL").await?)
         } else {
-            Pool::Sqlite(connect_sqlite(database_url, options).await?)
+            Pool::Sqlite(connect_sqlite(database_url, options, "DATABASE_URL").await?)
         };
         let inline = match &pool {
             Pool::Sqlite(p) => {

@@ -65,12 +65,14 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// `what` names the setting the URL came from in error messages (`DATABASE_URL`, `--to`).
 pub(super) async fn connect_sqlite(
     database_url: &str,
     options: &DbOptions,
+    what: &str,
 ) -> anyhow::Result<SqlitePool> {
     let connect = SqliteConnectOptions::from_str(database_url)
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // NORMAL is durable in WAL mode except for the last transactions on power loss, not on crash.
@@ -95,17 +97,18 @@ pub(super) async fn connect_sqlite(
                 }
                 _ => "",
             };
-            anyhow::anyhow!("DATABASE_URL: cannot open {database_url}: {e}{hint}")
+            anyhow::anyhow!("{what}: cannot open {database_url}: {e}{hint}")
         })
 }
 
 pub(super) async fn connect_postgres(
     database_url: &str,
     options: &DbOptions,
+    what: &str,
 ) -> anyhow::Result<PgPool> {
     let timeout_ms = options.timeout.as_millis().to_string();
     let connect = PgConnectOptions::from_str(database_url)
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?
         .application_name("frontdesk")
         // No statement may hold a connection (and a request) longer than the timeout.
         .options([("statement_timeout", timeout_ms.as_str())]);
@@ -116,5 +119,5 @@ pub(super) async fn connect_postgres(
         .test_before_acquire(true)
         .connect_with(connect)
         .await
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot connect to PostgreSQL: {e}"))
+        .map_err(|e| anyhow::anyhow!("{what}: cannot connect to PostgreSQL: {e}"))
 }

@@ -93,12 +93,26 @@ impl TestApp {
     /// Serves the database in `dir` the way `frontdesk serve` does, connections ending after `idle`
     /// of silence.
     pub async fn spawn_with_idle(dir: Arc<TempDir>, idle: std::time::Duration) -> Self {
-        Self::spawn_as(dir, idle, None).await
+        let database_url = database_url(&dir, "frontdesk.db").await;
+        Self::serve(dir, database_url, idle, None).await
     }
 
-    /// Serves the database in `dir` at `public_url` (default: its own address).
-    async fn spawn_as(
+    /// Serves the database at `database_url`, whichever backend this run of the suite is on (e.g. a
+    /// SQLite file in `dir` on a PostgreSQL run); no users are added.
+    pub async fn spawn_at(dir: Arc<TempDir>, database_url: String) -> Self {
+        Self::serve(
+            dir,
+            database_url,
+            frontdesk::http::listener::IDLE_TIMEOUT,
+            None,
+        )
+        .await
+    }
+
+    /// Serves `database_url` at `public_url` (default: its own address).
+    async fn serve(
         dir: Arc<TempDir>,
+        database_url: String,
         idle: std::time::Duration,
         public_url: Option<String>,
     ) -> Self {
@@ -110,7 +124,6 @@ impl TestApp {
             public_url: Some(public_url.unwrap_or_else(|| base.clone())),
             ..ServeArgs::default()
         };
-        let database_url = database_url(&dir, "frontdesk.db").await;
         let config = Config::from_args(&args, &database_url).unwrap();
         let prepared = frontdesk::prepare(config).await.unwrap();
         let store = prepared.core.store.clone();
@@ -141,7 +154,8 @@ impl TestApp {
     /// URL (the issuer of its tokens) as this one.
     pub async fn another_instance(&self) -> Self {
         let idle = frontdesk::http::listener::IDLE_TIMEOUT;
-        Self::spawn_as(self._dir.clone(), idle, Some(self.base.clone())).await
+        let (dir, url) = (self._dir.clone(), self.database_url.clone());
+        Self::serve(dir, url, idle, Some(self.base.clone())).await
     }
 
     /// Stops this server and starts another on the same database.

@@ -8,6 +8,7 @@
 mod cli;
 mod crash;
 mod create_app;
+mod db_copy;
 mod doors;
 mod helpers;
 mod hostile;
