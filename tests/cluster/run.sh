@@ -137,37 +137,8 @@ wait_ready a b || die "the two instances did not start"
 A=$(url_of a) B=$(url_of b)
 say "== instances a ($A, pid ${PID[a]}) and b ($B, pid ${PID[b]}) on one database"
 
-# nginx: deploy/nginx-ha.conf inside a minimal main configuration of its own (prefix, pid, logs and
-# temporary files in $TMP), with frontdesk-1/-2 replaced by the two instances.
-mkdir -p "$TMP/nginx"
-sed -e "s/frontdesk-1:8080/127.0.0.1:${PORT[a]}/; s/frontdesk-2:8080/127.0.0.1:${PORT[b]}/" \
-  -e "s/^\( *\)listen 8080;/\1listen 127.0.0.1:${PORT[lb]};/" \
-  -e "s|access_log /dev/stdout|access_log $TMP/nginx/access.log|" \
-  deploy/nginx-ha.conf >"$TMP/nginx/frontdesk.conf"
-for expect in "127.0.0.1:${PORT[a]} " "127.0.0.1:${PORT[b]} " "listen 127.0.0.1:${PORT[lb]};" "$TMP/nginx/access.log"; do
-  grep -qF "$expect" "$TMP/nginx/frontdesk.conf" || die "deploy/nginx-ha.conf changed shape: no '$expect' after substitution"
-done
-cat >"$TMP/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log notice;
-events { worker_connections 1024; }
-http {
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    include $TMP/nginx/frontdesk.conf;
-}
-EOF
-nginx -t -q -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>"$TMP/nginx/t.log" ||
-  { cat "$TMP/nginx/t.log" >&2; die "nginx -t refused deploy/nginx-ha.conf"; }
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-for _ in $(seq 50); do curl -fsS -o /dev/null --max-time 1 "$LB/healthz" 2>/dev/null && break; sleep 0.1; done
-curl -fsS -o /dev/null --max-time 2 "$LB/healthz" || { cat "$TMP/nginx/error.log" >&2; die "nginx does not answer on $LB"; }
+# nginx: deploy/nginx-ha.conf itself, its upstreams replaced by the two instances (bench/lib.sh).
+start_nginx_ha "$TMP/nginx" "${PORT[lb]}" "${PORT[a]}" "${PORT[b]}"
 say "== nginx on $LB (round robin over a and b; deploy/nginx-ha.conf)"
 
 # upstreams_of PREFIX: the instance names nginx sent the requests with ids PREFIX* to (its access log).
@@ -257,11 +228,14 @@ apps_and_tokens() {
   [[ " $served " == *" a "* && " $served " == *" b "* ]] ||
     { fail "the 6 token requests did not reach both instances (nginx sent them to: $served)"; return 1; }
   pass "6 tokens for $A_ID through the balancer, issued by: $served"
+  # A failure here is counted, but the steps that need these apps still run.
+  local ok=1
   for i in a b; do
     [ "$(introspect "$(url_of $i)" "$A_TOKEN")" = true ] ||
-      { fail "instance $i does not introspect $A_ID's token as active: $(cat "$TMP/introspect.json")"; return 1; }
+      { fail "instance $i does not introspect $A_ID's token (kid $(jwt_kid "$A_TOKEN")) as active: $(cat "$TMP/introspect.json")"; ok=0; }
   done
-  pass "$A_ID's token introspects as active on a and on b"
+  ((ok)) && pass "$A_ID's token introspects as active on a and on b"
+  return 0
 }
 
 # ---------------------------------------------------------------- 3. a deleted secret, on both
@@ -312,11 +286,13 @@ sign_out() {
 
 # ---------------------------------------------------------------- 4. key rotation
 rotation() {
-  local code kids_before new_kid="" t_rotate deadline t
-  code=$(token "$A" "$B_ID" "$B_SECRET")
-  [ "$code" = 200 ] || { fail "token from a before rotation: $code"; return 1; }
-  local old_kid
-  old_kid=$(jwt_kid "$(json "$TMP/token.json" access_token)")
+  local code kids_before new_kid="" t_rotate deadline t i
+  declare -A old_kid=()
+  for i in a b; do
+    code=$(token "$(url_of $i)" "$B_ID" "$B_SECRET")
+    [ "$code" = 200 ] || { fail "token from $i before rotation: $code"; return 1; }
+    old_kid[$i]=$(jwt_kid "$(json "$TMP/token.json" access_token)")
+  done
   kids_before=$(jwks_kids "$A")
   t_rotate=$(now)
   DATABASE_URL=$DATABASE_URL FRONTDESK_KEY_ACTIVATION_SECONDS=$ACTIVATION "$BIN" keys rotate >"$TMP/rotate.txt" 2>&1 ||
@@ -325,7 +301,7 @@ rotation() {
 
   # Poll both instances: their JWKS, and the kid of a token from each.
   declare -A published=() signing=()
-  local bad_order="" i kid kids
+  local bad_order="" kid kids
   deadline=$(awk -v t="$t_rotate" -v a="$ACTIVATION" 'BEGIN { printf "%.3f", t + a + 15 }')
   while :; do
     t=$(now)
@@ -340,8 +316,8 @@ rotation() {
       code=$(token "$(url_of $i)" "$B_ID" "$B_SECRET")
       [ "$code" = 200 ] || { fail "token from $i during rotation: $code"; return 1; }
       kid=$(jwt_kid "$(json "$TMP/token.json" access_token)")
-      if [ "$kid" != "$old_kid" ]; then
-        [ -z "${signing[$i]:-}" ] && signing[$i]=$t
+      if [ "$kid" != "${old_kid[$i]}" ]; then
+        [ "$kid" = "$new_kid" ] && [ -z "${signing[$i]:-}" ] && signing[$i]=$t
         # Signing with a key that some instance's JWKS does not show yet: a resource server that
         # fetched that JWKS could not verify this token.
         [ -n "${published[a]:-}" ] && [ -n "${published[b]:-}" ] && [ "$kid" = "$new_kid" ] ||
