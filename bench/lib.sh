@@ -41,11 +41,15 @@ frontdesk_binary() {
   [ -x "$BIN" ] || die "$BIN was not built"
 }
 
-# A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free).
+# A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free),
+# below the kernel's ephemeral range: a port there can be the local end of some outgoing connection,
+# which no listener shows, and a server then fails to bind it (seen under tests/cluster's load).
 free_port() {
-  local port
+  local port low=20000 ephemeral=32768
+  read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  ((ephemeral - low > 2000)) || low=$((ephemeral > 3024 ? ephemeral - 2000 : 1024))
   for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((low + RANDOM % (ephemeral - low)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   die "no free port found"

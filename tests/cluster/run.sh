@@ -11,8 +11,8 @@
 #      and both sign with it once FRONTDESK_KEY_ACTIVATION_SECONDS have passed;
 #   5. killing one instance under token load costs no failed request once nginx has noticed (failures
 #      within WINDOW seconds of the kill are counted and reported, later ones fail the test);
-#   6. restarting PostgreSQL under load: failures are fast 503 temporarily_unavailable, and success is
-#      back within 5 s of PostgreSQL accepting connections;
+#   6. restarting PostgreSQL under load (pg_ctl restart -m fast, then a stop of 3 s): failures are fast
+#      503 temporarily_unavailable, and success is back within 5 s of PostgreSQL accepting connections;
 #   7. four instances started at once on an empty database all become ready, with one signing key, one
 #      admin and each migration applied once;
 # and that deploy/compose-ha.yml parses and names what the README says.
@@ -90,12 +90,17 @@ json() { python3 -c 'import json, sys; v = json.load(open(sys.argv[1])).get(sys.
 jwt_kid() { python3 -c 'import base64, json, sys; h = sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["kid"])' "$1"; }
 jwks_kids() { curl -fsS --max-time 5 "$1/.well-known/openid-configuration/jwks" |
   python3 -c 'import json, sys; print(" ".join(k["kid"] for k in json.load(sys.stdin)["keys"]))'; }
-psql_at() { psql "$PG_URL_BASE/$1" -Atc "$2"; }
+psql_at() { "$PG_BIN/psql" "$PG_URL_BASE/$1" -Atc "$2"; }
 
 # ---------------------------------------------------------------- PostgreSQL, instances, nginx
-pg_start "$(free_port)" fsync=off
+# A random port can be taken meanwhile: a few tries.
+for attempt in 1 2 3; do
+  pg_start "$(free_port)" fsync=off && break
+  pg_cleanup
+  ((attempt < 3)) || die "PostgreSQL did not start"
+done
 PG_URL_BASE="postgres://frontdesk@127.0.0.1:$PG_PORT"
-createdb_as() { psql "$PG_URL_BASE/postgres" -qc "CREATE DATABASE $1" >/dev/null; }
+createdb_as() { "$PG_BIN/psql" "$PG_URL_BASE/postgres" -qc "CREATE DATABASE $1" >/dev/null; }
 createdb_as frontdesk
 DATABASE_URL="$PG_URL_BASE/frontdesk"
 
@@ -106,7 +111,11 @@ LB="http://127.0.0.1:${PORT[lb]}"
 # ran before, so nginx finds it), its log in $TMP/NAME.log.
 start_instance() {
   local name=$1 url=$2
-  [ -n "${PORT[$name]:-}" ] || PORT[$name]=$(free_port)
+  if [ -z "${PORT[$name]:-}" ]; then
+    # Instances started together have not bound their ports yet: none may pick another's.
+    PORT[$name]=$(free_port)
+    while [ "$(printf '%s\n' "${PORT[@]}" | grep -cx "${PORT[$name]}")" -gt 1 ]; do PORT[$name]=$(free_port); done
+  fi
   FRONTDESK_LISTEN="127.0.0.1:${PORT[$name]}" DATABASE_URL=$url FRONTDESK_PUBLIC_URL=$LB \
     FRONTDESK_ADMIN_EMAIL=$ADMIN_EMAIL FRONTDESK_ADMIN_PASSWORD=$ADMIN_PASSWORD \
     FRONTDESK_KEY_ACTIVATION_SECONDS=$ACTIVATION FRONTDESK_DB_TIMEOUT_SECONDS=$DB_TIMEOUT \
@@ -376,24 +385,46 @@ failover() {
   pass "b restarted and ready"
 }
 
-# ---------------------------------------------------------------- 6. PostgreSQL restarted under load
-outage() {
-  local auth down_at up_at
+# ---------------------------------------------------------------- 6. PostgreSQL away under load
+# pg_accepts: waits (up to 30 s) until PostgreSQL accepts a connection again; sets UP_AT.
+pg_accepts() {
+  local tries=0
+  until psql_at postgres 'SELECT 1' >/dev/null 2>&1; do
+    ((++tries < 600)) || return 1
+    sleep 0.05
+  done
+  UP_AT=$(now)
+}
+
+# outage_under_load NAME HOW: token load through the balancer while HOW ("restart": pg_ctl restart -m
+# fast; "stop": pg_ctl stop -m fast, 3 s without PostgreSQL, start), then load.py's verdict.
+outage_under_load() {
+  local name=$1 how=$2 auth down_at
   auth=$(printf '%s:%s' "$B_ID" "$B_SECRET" | base64 -w0)
-  LOAD_AUTH=$auth python3 "$LOAD" run "$LB/connect/token" 12 "$TMP/load-outage.txt" &
+  LOAD_AUTH=$auth python3 "$LOAD" run "$LB/connect/token" 11 "$TMP/load-$name.txt" &
   LOAD_PID=$!
   sleep 2
   down_at=$(now)
-  pg_ctl_as restart -m fast -w >"$TMP/pg-restart.log" 2>&1 || { fail "pg_ctl restart failed: $(cat "$TMP/pg-restart.log")"; return 1; }
-  until psql_at postgres 'SELECT 1' >/dev/null 2>&1; do sleep 0.05; done
-  up_at=$(now)
+  if [ "$how" = restart ]; then
+    pg_ctl_as restart -m fast -w >"$TMP/pg-$name.log" 2>&1
+  else
+    pg_ctl_as stop -m fast -w >"$TMP/pg-$name.log" 2>&1 && sleep 3 &&
+      pg_ctl_as -l "$PG_DATA/log" -w -o "$PG_OPTS" start >>"$TMP/pg-$name.log" 2>&1
+  fi || { fail "pg_ctl ($how) failed: $(tail -3 "$TMP/pg-$name.log")"; wait "$LOAD_PID"; LOAD_PID=; return 1; }
+  pg_accepts || { fail "PostgreSQL not accepting connections 30 s after pg_ctl $how"; wait "$LOAD_PID"; LOAD_PID=; return 1; }
   wait "$LOAD_PID" || { LOAD_PID=; fail "the load generator failed"; return 1; }
   LOAD_PID=
   local verdict rc=0
-  verdict=$(python3 "$LOAD" outage "$TMP/load-outage.txt" "$down_at" "$up_at" "$DB_TIMEOUT") || rc=1
+  verdict=$(python3 "$LOAD" outage "$TMP/load-$name.txt" "$down_at" "$UP_AT" "$DB_TIMEOUT") || rc=1
   note "$verdict"
-  ((rc == 0)) || { fail "PostgreSQL restart: see the outage line above"; return 1; }
+  ((rc == 0)) || { fail "PostgreSQL $how: see the outage line above"; return 1; }
+}
+
+outage() {
+  outage_under_load restart restart || return 1
   pass "PostgreSQL restarted (pg_ctl restart -m fast) under load: failures fast and 503, recovered within 5 s"
+  outage_under_load stop stop || return 1
+  pass "PostgreSQL stopped for 3 s under load: every request answered, failures 503 temporarily_unavailable within the timeout, recovered within 5 s"
 }
 
 # ---------------------------------------------------------------- 7. four instances at once
@@ -428,6 +459,11 @@ four_at_once() {
 # ---------------------------------------------------------------- the deployment example
 compose_file() {
   local out
+  # Debian's python3 has no YAML parser of its own.
+  if ! python3 -c 'import yaml' 2>/dev/null && command -v apt-get >/dev/null; then
+    say "installing python3-yaml with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-yaml >/dev/null || true
+  fi
   out=$(python3 - deploy/compose-ha.yml <<'EOF' 2>&1
 import sys
 try:
@@ -458,7 +494,7 @@ step "deleted secret" deleted_secret "apps and tokens"
 step "sign-out" sign_out "dashboard on both instances"
 step "key rotation" rotation "apps and tokens"
 step "one instance killed" failover "apps and tokens"
-step "PostgreSQL restart" outage "apps and tokens"
+step "PostgreSQL away" outage "apps and tokens"
 step "four at once" four_at_once
 
 echo

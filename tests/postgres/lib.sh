@@ -4,9 +4,10 @@
 #   source tests/postgres/lib.sh
 #   pg_start 55432 [extra postgres -c settings ...]   # sets PG_BIN, PG_DATA, PG_PORT; superuser "frontdesk"
 #   pg_ctl_as restart -m fast                          # pg_ctl on that cluster, as its owner
+#   pg_ctl_as -w -o "$PG_OPTS" start                   # (after a stop) with pg_start's options
 #   pg_cleanup                                         # from the caller's EXIT trap
 
-PG_BIN= PG_DATA=
+PG_BIN= PG_DATA= PG_OPTS=
 PG_RUN_AS=()
 
 pg_install() {
@@ -41,9 +42,11 @@ pg_start() {
     if [ "${#PG_RUN_AS[@]}" -gt 0 ]; then chown postgres "$PG_DATA"; fi
     "${PG_RUN_AS[@]}" "$PG_BIN/initdb" -D "$PG_DATA/cluster" -U frontdesk --auth=trust --encoding=UTF8 \
         --locale=C.UTF-8 >/dev/null
-    local opts="-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1" setting
-    for setting in "$@"; do opts+=" -c $setting"; done
-    pg_ctl_as -l "$PG_DATA/log" -w -o "$opts" start >/dev/null
+    PG_OPTS="-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1"
+    local setting
+    for setting in "$@"; do PG_OPTS+=" -c $setting"; done
+    pg_ctl_as -l "$PG_DATA/log" -w -o "$PG_OPTS" start >/dev/null ||
+        { tail -5 "$PG_DATA/log" >&2; return 1; }
     echo "== PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT" >&2
 }
 
