@@ -74,8 +74,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- servers
-pg_start "$(free_port)"
-psql "postgres://frontdesk@127.0.0.1:$PG_PORT/postgres" -qc 'CREATE DATABASE bench' >/dev/null
+# A random port can be taken meanwhile: a few tries.
+for attempt in 1 2 3; do
+  pg_start "$(free_port)" && break
+  pg_cleanup
+  ((attempt < 3)) || die "PostgreSQL did not start"
+done
+"$PG_BIN/psql" "postgres://frontdesk@127.0.0.1:$PG_PORT/postgres" -qc 'CREATE DATABASE bench' >/dev/null
 PG_URL="postgres://frontdesk@127.0.0.1:$PG_PORT/bench"
 PORT[lb]=$(free_port)
 
