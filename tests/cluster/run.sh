@@ -40,10 +40,12 @@ DB_TIMEOUT=2
 ADMIN_EMAIL=admin@localhost
 ADMIN_PASSWORD='cluster admin password 123'
 LOAD="$ROOT/tests/cluster/load.py"
-STARTED=$SECONDS
 
 need curl python3 nginx:nginx-light runuser:util-linux
+BUILD_STARTED=$SECONDS
 frontdesk_binary
+BUILD_SECONDS=$((SECONDS - BUILD_STARTED))
+STARTED=$SECONDS
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-cluster.XXXXXX")
 chmod 755 "$TMP"
@@ -498,10 +500,10 @@ step "PostgreSQL away" outage "apps and tokens"
 step "four at once" four_at_once
 
 echo
-echo "== tests/cluster/run.sh: two instances on PostgreSQL behind nginx ($((SECONDS - STARTED)) s)"
+echo "== tests/cluster/run.sh: two instances on PostgreSQL behind nginx ($((SECONDS - STARTED)) s, after $BUILD_SECONDS s of build)"
 printf '%s\n' "${RESULTS[@]}"
 if ((FAILED)); then
-  echo "== FAILED (logs: $TMP/*.log, nginx/access.log; KEEP=1 keeps them)"
+  echo "== FAILED$([ "${KEEP:-0}" = 1 ] && echo " (logs: $TMP/*.log, $TMP/nginx/access.log)" || echo " (KEEP=1 keeps the instances' and nginx's logs)")"
   exit 1
 fi
 echo "== all cluster checks passed"
