@@ -19,20 +19,20 @@
 # On this 2-CPU machine, wrk, PostgreSQL, nginx and the instances share the same two cores, so the two
 # instances behind nginx show what the balancer costs, not what a second machine would add.
 #
-# What it found (2026-11, 2 CPUs, another build running, so absolute figures are low): PostgreSQL reached
-# 0.57x to 0.69x of SQLite (e.g. 2,287 against 3,293 tokens/s), target missed. The cost is CPU on the
-# same two cores, measured per token from /proc (utime + stime) over interleaved 6 s runs:
+# What it found (2026-11, 2 CPUs): PostgreSQL reaches 0.69x of SQLite, target missed. On the idle machine,
+# 2 rounds of 10 s: SQLite 5,849 tokens/s (p99 1.3 ms), PostgreSQL 4,040 (p99 2.4 ms), two PostgreSQL
+# instances behind nginx 3,052 (p99 2.9 ms). (With another build running: 0.57x to 0.76x.) The cost is
+# CPU on the same two cores, measured per token from /proc (utime + stime) over interleaved 6 s runs:
 #   SQLite      frontdesk 313 us                      (the read runs in place, src/store/inline.rs)
 #   PostgreSQL  frontdesk 385 us + postgres 126 us    (the pool's ping + the one SELECT, two round trips)
-#   same, built with test_before_acquire(false): frontdesk 362 us + postgres 101 us, +10 % tokens/s
-# So about 70 us more in frontdesk (sqlx's PostgreSQL driver, two round trips, wake-ups) and 125 us in
-# PostgreSQL's backend. With PostgreSQL on a machine of its own, an instance's own CPU per token is
-# 385 us against 313 us (0.81x); on one shared box the backend's share counts too. Not changed here:
-# src/store/pool.rs's ping before every acquire (test_before_acquire(true), which makes a restarted
-# PostgreSQL invisible to requests) costs a round trip per token request; dropping it, or pinging only
-# connections idle for a while, is the first thing to try. FRONTDESK_DB_MAX_CONNECTIONS hardly matters
-# at 4 connections of load: 2 gave 0.67x, 16 gave 0.76x, the default 8 0.57x to 0.69x (runs on a busy
-# machine, about +-10 %).
+#   same, built with test_before_acquire(false): frontdesk 362 us + postgres 101 us
+# So about 70 us more in frontdesk (sqlx's PostgreSQL driver, round trips, wake-ups) and 125 us in
+# PostgreSQL's backend, which on a real deployment runs on a machine of its own: there an instance's own
+# CPU per token is 385 us against 313 us (0.81x). The ping before every acquire (src/store/pool.rs,
+# test_before_acquire(true), what makes a restarted PostgreSQL invisible to requests) is a small part:
+# without it (an experimental build, not committed) 0.71x instead of 0.69x on the idle machine.
+# FRONTDESK_DB_MAX_CONNECTIONS hardly matters at 4 connections of load: 2 gave 0.67x, 16 gave 0.76x, the
+# default 8 0.57x to 0.69x (those three on the busy machine, about +-10 %).
 # shellcheck disable=SC2015,SC2317 # "a && b || c" on purpose; cleanup runs from the EXIT trap
 set -euo pipefail
 
