@@ -41,11 +41,15 @@ frontdesk_binary() {
   [ -x "$BIN" ] || die "$BIN was not built"
 }
 
-# A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free).
+# A random loopback port nobody listens on (bash's /dev/tcp: connecting fails when the port is free),
+# below the kernel's ephemeral range: a port there can be the local end of some outgoing connection,
+# which no listener shows, and a server then fails to bind it (seen under tests/cluster's load).
 free_port() {
-  local port
+  local port low=20000 ephemeral=32768
+  read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  ((ephemeral - low > 2000)) || low=$((ephemeral > 3024 ? ephemeral - 2000 : 1024))
   for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((low + RANDOM % (ephemeral - low)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   die "no free port found"
@@ -74,4 +78,76 @@ to_ms() {
     else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
     else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
     else printf "?" }'
+}
+
+# register_app BASE CODE DIR: signs in as $ADMIN_EMAIL / $ADMIN_PASSWORD and registers an app with client
+# code CODE through the dashboard, as a browser would (session cookie + CSRF token from each form page);
+# sets CLIENT_ID and CLIENT_SECRET. Work files go to DIR.
+register_app() {
+  local base=$1 app_code=$2 dir=$3 csrf code
+  local c=(curl -sS --max-time 10 -c "$dir/cookies.txt" -b "$dir/cookies.txt")
+  "${c[@]}" -o "$dir/login.html" "$base/login"
+  csrf=$(input_value 'name="csrf_token"' "$dir/login.html")
+  [ -n "$csrf" ] || die "no csrf_token on $base/login"
+  code=$("${c[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+    --data-urlencode "email=$ADMIN_EMAIL" --data-urlencode "password=$ADMIN_PASSWORD" "$base/login")
+  [ "$code" = 303 ] || die "sign-in at $base answered $code, expected 303"
+  "${c[@]}" -o "$dir/create.html" "$base/apps/connected-apps/create"
+  csrf=$(input_value 'name="csrf_token"' "$dir/create.html")
+  [ -n "$csrf" ] || die "no csrf_token on $base/apps/connected-apps/create"
+  code=$("${c[@]}" -o "$dir/created.html" -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+    -d "client_code=$app_code" -d "client_name=Bench $app_code" -d pii_mode=DontRetrieve \
+    -d secret_description=bench -d scopes=setup.read -d scopes=reservations.read \
+    "$base/apps/connected-apps/create")
+  [ "$code" = 200 ] || die "registering $app_code at $base answered $code, expected 200"
+  CLIENT_ID=$(input_value 'id="client-id"' "$dir/created.html")
+  CLIENT_SECRET=$(input_value 'id="client-secret"' "$dir/created.html")
+  [ -n "$CLIENT_ID" ] && [ -n "$CLIENT_SECRET" ] || die "no client ID / secret on the created page at $base"
+}
+
+# start_nginx_ha DIR LISTEN_PORT UPSTREAM_PORT...: nginx running deploy/nginx-ha.conf inside a minimal
+# main configuration of its own (prefix, pid, logs, temporary files in DIR), listening on
+# 127.0.0.1:LISTEN_PORT, its upstream servers replaced by 127.0.0.1:UPSTREAM_PORT (one per port given,
+# same settings); sets NGINX_PID and returns once nginx answers. WORKERS (default 1) sets
+# worker_processes.
+start_nginx_ha() {
+  local dir=$1 listen=$2 port
+  shift 2
+  mkdir -p "$dir"
+  local servers="" template
+  template=$(grep -m1 -E '^ *server frontdesk-1:8080 ' "$ROOT/deploy/nginx-ha.conf") ||
+    die "deploy/nginx-ha.conf changed shape: no 'server frontdesk-1:8080' line"
+  for port in "$@"; do servers+="${template/frontdesk-1:8080/127.0.0.1:$port}"$'\n'; done
+  awk -v servers="$servers" '
+    /^ *server frontdesk-[0-9]+:8080 / { if (!done) { printf "%s", servers; done = 1 } next }
+    { print }' "$ROOT/deploy/nginx-ha.conf" |
+    sed -e "s/^\( *\)listen 8080;/\1listen 127.0.0.1:$listen;/" \
+      -e "s|access_log /dev/stdout|access_log $dir/access.log|" >"$dir/frontdesk.conf"
+  grep -q "listen 127.0.0.1:$listen;" "$dir/frontdesk.conf" ||
+    die "deploy/nginx-ha.conf changed shape: no 'listen 8080;' line"
+  cat >"$dir/nginx.conf" <<EOF_NGINX
+daemon off;
+worker_processes ${WORKERS:-1};
+pid $dir/nginx.pid;
+error_log $dir/error.log notice;
+events { worker_connections 1024; }
+http {
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    include $dir/frontdesk.conf;
+}
+EOF_NGINX
+  nginx -t -q -p "$dir" -c "$dir/nginx.conf" 2>"$dir/t.log" ||
+    { cat "$dir/t.log" >&2; die "nginx -t refused deploy/nginx-ha.conf"; }
+  nginx -p "$dir" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  for _ in $(seq 50); do
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$listen/healthz" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$dir/error.log" >&2
+  die "nginx does not answer on 127.0.0.1:$listen"
 }

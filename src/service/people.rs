@@ -21,14 +21,25 @@ pub async fn bootstrap_admin(store: &Store, config: &Config) -> anyhow::Result<(
         None => (SecretValue::generate(), true),
     };
     let hash = PasswordHasher.hash_async(password.clone()).await?;
-    store
+    let created = store
         .insert_user(NewUser {
             email: &config.admin_email,
             display_name: "Administrator",
             password_hash: &hash,
             is_admin: true,
         })
-        .await?;
+        .await;
+    // Several instances starting at once on a new database all see no user; the first insert wins and
+    // the others find its email taken: that admin exists, which is all start-up needs.
+    if let Err(StoreError::Duplicate(_)) = created {
+        tracing::info!(
+            "another instance created the account admin {}; sign in at {}/login",
+            config.admin_email,
+            config.public_url
+        );
+        return Ok(());
+    }
+    created?;
     if generated {
         tracing::warn!(
             "created the account admin {} with the generated password {} (shown only this once)",

@@ -12,36 +12,11 @@ cd "$(dirname "$0")/../.."
 
 PG_PORT=${PG_PORT:-55432}
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    echo "== installing postgresql (Debian package)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq postgresql >/dev/null
-fi
-BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
-
-# PostgreSQL refuses to run as root: the cluster belongs to an unprivileged user.
-RUN_AS=()
-if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-    RUN_AS=(runuser -u postgres --)
-fi
-
-DATA=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-pg.XXXXXX")
-chmod 755 "$DATA"
-[ "${#RUN_AS[@]}" -gt 0 ] && chown postgres "$DATA"
-cleanup() {
-    "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$DATA/cluster" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$DATA"
-}
-trap cleanup EXIT
-
-"${RUN_AS[@]}" "$BIN/initdb" -D "$DATA/cluster" -U frontdesk --auth=trust --encoding=UTF8 \
-    --locale=C.UTF-8 >/dev/null
+# shellcheck source=tests/postgres/lib.sh
+source tests/postgres/lib.sh
+trap pg_cleanup EXIT
 # Many tests run at once, each with its own database and pool.
-"${RUN_AS[@]}" "$BIN/pg_ctl" -D "$DATA/cluster" -l "$DATA/log" -w -o \
-    "-p $PG_PORT -k $DATA -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=off" start >/dev/null
-echo "== PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
+pg_start "$PG_PORT" max_connections=500 fsync=off
 
 export FRONTDESK_TEST_DATABASE_URL="postgres://frontdesk@127.0.0.1:$PG_PORT/postgres"
 if [ "$#" -eq 0 ]; then
