@@ -75,10 +75,14 @@ pub fn app(prepared: Prepared) -> Router {
         core: prepared.core.clone(),
         identity: prepared.identity,
     });
+    let trusted = Arc::new(prepared.core.config.trusted_proxies.clone());
     let routes = web
         .merge(identity)
         .merge(http::health::health_router(prepared.core.store))
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(move |request, next| {
+            http::client_addr::resolve(trusted.clone(), request, next)
+        }));
     http::headers::secure(http::observe::observed(routes))
 }
 

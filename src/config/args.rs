@@ -69,6 +69,14 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub admin_password: Option<String>,
+    /// Addresses or networks of the load balancers or reverse proxies in front (e.g. `10.0.0.0/8,::1`),
+    /// separated by commas: from these, `X-Forwarded-For` names the client. Unset: the header is ignored.
+    #[arg(
+        long = "trusted-proxies",
+        env = "FRONTDESK_TRUSTED_PROXIES",
+        global = true
+    )]
+    pub trusted_proxies: Option<String>,
     /// Database connections per instance.
     #[arg(
         long = "db-max-connections",

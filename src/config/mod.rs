@@ -66,6 +66,8 @@ pub struct Config {
     /// The `aud` claim of access tokens.
     pub token_audience: Vec<String>,
     pub metrics_listen: Option<SocketAddr>,
+    /// Proxies whose `X-Forwarded-For` names the client (`FRONTDESK_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub admin_email: String,
     /// Only used when creating the first admin; redacted from `Debug`.
     pub admin_password: Option<String>,
@@ -85,6 +87,7 @@ impl fmt::Debug for Config {
             .field("key_activation", &self.key_activation)
             .field("token_audience", &self.token_audience)
             .field("metrics_listen", &self.metrics_listen)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("admin_email", &self.admin_email)
             .field(
                 "admin_password",
@@ -212,6 +215,11 @@ impl Config {
             })?),
         };
 
+        let trusted_proxies = match args.trusted_proxies.as_deref() {
+            None => Vec::new(),
+            Some(raw) => trusted_proxies(raw)?,
+        };
+
         let admin_email = args
             .admin_email
             .as_deref()
@@ -241,10 +249,32 @@ impl Config {
             key_activation: Duration::from_secs(key_activation),
             token_audience,
             metrics_listen,
+            trusted_proxies,
             admin_email,
             admin_password: args.admin_password.clone(),
         })
     }
+}
+
+/// `10.0.0.0/8, ::1`: networks, or single addresses (as /32 or /128).
+fn trusted_proxies(raw: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    bad(
+                        "FRONTDESK_TRUSTED_PROXIES",
+                        format!(
+                            "addresses or networks (10.0.0.0/8) separated by commas, got {entry:?}"
+                        ),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn parse_public_url(raw: &str) -> Result<String, ConfigError> {

@@ -207,3 +207,59 @@ async fn a_rotation_is_published_on_every_instance_before_either_signs_with_it()
         }
     }
 }
+
+/// One failed sign-in with a made-up email, as sent through a proxy that forwarded `forwarded_for`.
+async fn fail_sign_in(person: &Person, forwarded_for: &str, n: usize) -> StatusCode {
+    let token = person.csrf("/login").await;
+    person
+        .client
+        .post(person.url("/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", &format!("guess{n}@example.com")),
+            ("password", "wrong password"),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Behind a balancer every request comes from the balancer: with FRONTDESK_TRUSTED_PROXIES naming it,
+/// failures count against the address it forwarded, so one guesser does not lock everyone out; without
+/// the setting a forged X-Forwarded-For changes nothing.
+#[tokio::test]
+async fn behind_trusted_proxies_failures_count_against_the_forwarded_client() {
+    let served = serve_binary(&[("FRONTDESK_TRUSTED_PROXIES", "127.0.0.1/32, ::1")]).await;
+    let person = Person::at(&served.base);
+    // Twenty failures from one client (with forged entries to the left of what the proxy appended).
+    let guesses = (0..20).map(|n| fail_sign_in(&person, "198.51.100.1, 203.0.113.7", n));
+    for status in futures_util::future::join_all(guesses).await {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(
+        fail_sign_in(&person, "203.0.113.7", 99).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same balancer still signs in.
+    assert_eq!(
+        fail_sign_in(&person, "203.0.113.8", 100).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Not trusted: the header is ignored, and forging a new address each time evades nothing.
+    let served = serve_binary(&[]).await;
+    let person = Person::at(&served.base);
+    let forged: Vec<String> = (0..20).map(|n| format!("203.0.113.{n}")).collect();
+    let guesses = forged
+        .iter()
+        .enumerate()
+        .map(|(n, f)| fail_sign_in(&person, f, n));
+    futures_util::future::join_all(guesses).await;
+    assert_eq!(
+        fail_sign_in(&person, "198.51.100.200", 99).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
