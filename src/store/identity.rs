@@ -37,9 +37,6 @@ impl Store {
         if let Some(found) = self.client_secret_in_place(client_id, lookup_id) {
             return found;
         }
-        if let Some(batched) = &self.batched {
-            return Ok(batched.read(client_id, lookup_id).await?);
-        }
         let rows: Vec<(i64, String, Option<String>)> = on_db!(&self.pool, p => {
             sqlx::query_as(CLIENT_SECRET)
                 .bind(client_id)

@@ -28,7 +28,6 @@ macro_rules! on_db {
 mod apps;
 mod attempts;
 mod audit;
-mod batch;
 mod constraint;
 mod copy;
 mod identity;
@@ -64,8 +63,6 @@ pub struct Store {
     /// Connections for the token path's read of a SQLite file, made on the calling thread (see
     /// `inline`); `None` on PostgreSQL, whose reads go over the network anyway.
     inline: Option<Arc<inline::InlineReads>>,
-    /// The token path's read of PostgreSQL, batched (see `batch`); `None` on SQLite.
-    batched: Option<Arc<batch::SecretReads>>,
     /// What "now" is for the rows this store stamps (the server's clock, shared with the handlers).
     clock: Clock,
 }
@@ -119,17 +116,9 @@ impl Store {
             }
             Pool::Postgres(_) => None,
         };
-        let batched = match &pool {
-            Pool::Postgres(p) => Some(Arc::new(batch::SecretReads::start(
-                p.clone(),
-                options.timeout,
-            ))),
-            Pool::Sqlite(_) => None,
-        };
         Ok(Self {
             pool,
             inline,
-            batched,
             clock: Clock::default(),
         })
     }
