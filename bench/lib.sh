@@ -151,3 +151,30 @@ EOF_NGINX
   cat "$dir/error.log" >&2
   die "nginx does not answer on 127.0.0.1:$listen"
 }
+
+# run_token_wrk NAME URL AUTH_B64 DURATION: drives the token endpoint at URL with wrk (the script $LUA,
+# $THREADS threads, $CONNECTIONS connections, Basic AUTH_B64); sets RPS P50 P99 ERRORS and keeps the raw
+# output in $TMP/wrk-NAME.txt. Used by bench/token.sh and bench/token-pg.sh.
+run_token_wrk() {
+  local name=$1 url=$2 auth=$3 dur=$4 out="$TMP/wrk-$1.txt"
+  # timeout: wrk stops by itself after -d, this only guards against a wedged run. In the background
+  # with wait, so that Ctrl-C / TERM reach the trap at once instead of after the run.
+  BENCH_AUTH=$auth BENCH_BODY=grant_type=client_credentials \
+    timeout $(($(seconds "$dur") + 30)) \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency -s "$LUA" "$url" >"$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || { WRK_PID=; cat "$out" >&2; die "wrk failed ($name)"; }
+  WRK_PID=
+  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  P50=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "50%" { print $2; exit }' "$out")")
+  P99=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "99%" { print $2; exit }' "$out")")
+  local non2xx socket
+  non2xx=$(sed -n 's/^BENCH_RESULT .*non2xx=\([0-9]*\).*/\1/p' "$out")
+  socket=$(sed -n 's/^BENCH_RESULT .*socket_errors=\([0-9]*\).*/\1/p' "$out")
+  [ -n "$RPS" ] && [ -n "$non2xx" ] && [ -n "$socket" ] || { cat "$out" >&2; die "could not parse wrk output ($name)"; }
+  ERRORS=$((non2xx + socket))
+  if ((ERRORS)); then
+    say "  $name: $non2xx non-2xx responses, $socket socket errors"
+    grep -E '^BENCH_(STATUSES|SOCKET)' "$out" | sed 's/^/    /' >&2 || true
+  fi
+}

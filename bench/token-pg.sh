@@ -129,28 +129,6 @@ SETUPS=(sqlite postgres nginx)
 declare -A LABEL=([sqlite]="1 instance, SQLite" [postgres]="1 instance, PostgreSQL"
   [nginx]="2 instances, PostgreSQL, nginx")
 
-# run_wrk NAME URL AUTH_B64 DURATION: sets RPS P50 P99 ERRORS (as bench/token.sh).
-run_wrk() {
-  local name=$1 url=$2 auth=$3 dur=$4 out="$TMP/wrk-$1.txt"
-  BENCH_AUTH=$auth BENCH_BODY=grant_type=client_credentials \
-    timeout $(($(seconds "$dur") + 30)) \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency -s "$LUA" "$url" >"$out" 2>&1 &
-  WRK_PID=$!
-  wait "$WRK_PID" || { WRK_PID=; cat "$out" >&2; die "wrk failed ($name)"; }
-  WRK_PID=
-  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-  P50=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "50%" { print $2; exit }' "$out")")
-  P99=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "99%" { print $2; exit }' "$out")")
-  local non2xx socket
-  non2xx=$(sed -n 's/^BENCH_RESULT .*non2xx=\([0-9]*\).*/\1/p' "$out")
-  socket=$(sed -n 's/^BENCH_RESULT .*socket_errors=\([0-9]*\).*/\1/p' "$out")
-  [ -n "$RPS" ] && [ -n "$non2xx" ] && [ -n "$socket" ] || { cat "$out" >&2; die "could not parse wrk output ($name)"; }
-  ERRORS=$((non2xx + socket))
-  if ((ERRORS)); then
-    say "  $name: $non2xx non-2xx responses, $socket socket errors"
-    grep -E '^BENCH_(STATUSES|SOCKET)' "$out" | sed 's/^/    /' >&2 || true
-  fi
-}
 
 # ---------------------------------------------------------------- load
 # The warm-up also pays each instance's one argon2 verification of the secret (both PostgreSQL instances
@@ -158,7 +136,7 @@ run_wrk() {
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
   for s in "${SETUPS[@]}"; do
     say "warm-up: ${LABEL[$s]} ($WARMUP, not measured)"
-    run_wrk "warmup-$s" "${URL[$s]}" "${AUTH[$s]}" "$WARMUP"
+    run_token_wrk "warmup-$s" "${URL[$s]}" "${AUTH[$s]}" "$WARMUP"
   done
 fi
 
@@ -168,7 +146,7 @@ TOTAL_ERRORS=0
 for round in $(seq "$ROUNDS"); do
   for s in "${SETUPS[@]}"; do
     say "round $round/$ROUNDS: ${LABEL[$s]}, wrk $THREADS thread $CONNECTIONS connections $DURATION ..."
-    run_wrk "$round-$s" "${URL[$s]}" "${AUTH[$s]}" "$DURATION"
+    run_token_wrk "$round-$s" "${URL[$s]}" "${AUTH[$s]}" "$DURATION"
     SUM_RPS[$s]=$((${SUM_RPS[$s]:-0} + RPS))
     SUM_P50[$s]=$(awk -v a="${SUM_P50[$s]:-0}" -v b="$P50" 'BEGIN { print a + b }')
     SUM_P99[$s]=$(awk -v a="${SUM_P99[$s]:-0}" -v b="$P99" 'BEGIN { print a + b }')

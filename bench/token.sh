@@ -64,30 +64,6 @@ trap 'exit 143' TERM
 secs_to_ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
 
-# run_wrk NAME URL AUTH_B64 DURATION: drives URL with wrk; sets RPS P50 P99 ERRORS, keeps the raw output.
-run_wrk() {
-  local name=$1 url=$2 auth=$3 dur=$4 out="$TMP/wrk-$1.txt"
-  # timeout: wrk stops by itself after -d, this only guards against a wedged run. In the background
-  # with wait, so that Ctrl-C / TERM reach the trap at once instead of after the run.
-  BENCH_AUTH=$auth BENCH_BODY=grant_type=client_credentials \
-    timeout $(($(seconds "$dur") + 30)) \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency -s "$LUA" "$url" >"$out" 2>&1 &
-  WRK_PID=$!
-  wait "$WRK_PID" || { WRK_PID=; cat "$out" >&2; die "wrk failed ($name)"; }
-  WRK_PID=
-  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-  P50=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "50%" { print $2; exit }' "$out")")
-  P99=$(to_ms "$(awk '/Latency Distribution/ { f = 1 } f && $1 == "99%" { print $2; exit }' "$out")")
-  local non2xx socket
-  non2xx=$(sed -n 's/^BENCH_RESULT .*non2xx=\([0-9]*\).*/\1/p' "$out")
-  socket=$(sed -n 's/^BENCH_RESULT .*socket_errors=\([0-9]*\).*/\1/p' "$out")
-  [ -n "$RPS" ] && [ -n "$non2xx" ] && [ -n "$socket" ] || { cat "$out" >&2; die "could not parse wrk output ($name)"; }
-  ERRORS=$((non2xx + socket))
-  if ((ERRORS)); then
-    say "  $name: $non2xx non-2xx responses, $socket socket errors"
-    grep -E '^BENCH_(STATUSES|SOCKET)' "$out" | sed 's/^/    /' >&2 || true
-  fi
-}
 
 # ---------------------------------------------------------------- frontdesk
 PORT=$(free_port)
@@ -224,8 +200,8 @@ hwm_before_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
 URL="$BASE/connect/token"
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
   say "warm-up: frontdesk $WARMUP${PEER_PID:+, peer $WARMUP} (not measured)"
-  run_wrk warmup-frontdesk "$URL" "$AUTH" "$WARMUP"
-  [ -n "$PEER_PID" ] && run_wrk warmup-peer "$PEER_BASE/token" "$PEER_AUTH" "$WARMUP"
+  run_token_wrk warmup-frontdesk "$URL" "$AUTH" "$WARMUP"
+  [ -n "$PEER_PID" ] && run_token_wrk warmup-peer "$PEER_BASE/token" "$PEER_AUTH" "$WARMUP"
 fi
 
 # Alternate the two servers (frontdesk, peer, frontdesk) so a noisy neighbour hits both alike.
@@ -237,10 +213,10 @@ for who in "${ORDER[@]}"; do
   n=$((n + 1))
   say "run $n/${#ORDER[@]}: $who, wrk $THREADS thread $CONNECTIONS connections $DURATION ..."
   if [ "$who" = frontdesk ]; then
-    run_wrk "$n-frontdesk" "$URL" "$AUTH" "$DURATION"
+    run_token_wrk "$n-frontdesk" "$URL" "$AUTH" "$DURATION"
     FD_ERRORS=$((FD_ERRORS + ERRORS))
   else
-    run_wrk "$n-peer" "$PEER_BASE/token" "$PEER_AUTH" "$DURATION"
+    run_token_wrk "$n-peer" "$PEER_BASE/token" "$PEER_AUTH" "$DURATION"
   fi
   RUN_NAMES+=("$who") RUN_RPS+=("$RPS") RUN_P50+=("$P50") RUN_P99+=("$P99") RUN_ERR+=("$ERRORS")
 done
