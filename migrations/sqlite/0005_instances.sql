@@ -17,3 +17,13 @@ CREATE TABLE attempt_counts (
     -- Unix seconds until which the key is refused; 0 when it is not locked.
     locked_until INTEGER NOT NULL DEFAULT 0
 );
+
+-- Rate limits on client authentication, in the manner of GCRA (as the in-process limiter, `governor`):
+-- per key, the theoretical arrival time in Unix milliseconds; an attempt is allowed while it is at most
+-- the burst ahead of now. Every instance spends from the same rows.
+CREATE TABLE rate_limits (
+    key     TEXT   PRIMARY KEY,
+    tat_ms  INTEGER NOT NULL,
+    -- Whether the last attempt was allowed (1) or refused (0), for the statement that spends.
+    allowed INTEGER NOT NULL
+);

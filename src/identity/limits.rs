@@ -10,19 +10,12 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::error::OAuthError;
-use crate::store::{Limit, Store, attempt_key};
+use crate::store::{Store, attempt_key};
 
 /// Failed (or uncached) authentications allowed per client ID per minute, as a burst.
 const PER_CLIENT_PER_MINUTE: u32 = 10;
 /// ... and per source address.
 const PER_ADDRESS_PER_MINUTE: u32 = 30;
-
-/// The shared counts: attempts per minute, from the first; no lock (refusal ends with the minute).
-const SHARED_WINDOW: Limit = Limit {
-    window: 60,
-    lock_at: i64::MAX,
-    lock_for: 0,
-};
 
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
@@ -63,7 +56,10 @@ impl AttemptLimits {
                 retry_after_secs: not_until.wait_time_from(now).as_secs().max(1),
             });
         }
-        let now = self.clock.now().unix_timestamp();
+        // The same limits again, in the rows every instance spends from (GCRA, like `governor`: a
+        // burst of `per_minute`, refilled one every 60 / per_minute seconds).
+        let now_ms =
+            i64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
         let mut shared = vec![(
             attempt_key(&format!("client id:{client_id}")),
             PER_CLIENT_PER_MINUTE,
@@ -75,12 +71,12 @@ impl AttemptLimits {
             ));
         }
         for (key, per_minute) in shared {
-            let count = store.count_attempt(&key, now, SHARED_WINDOW).await?;
-            if count.count > i64::from(per_minute) {
+            if let Some(wait_ms) = store
+                .spend_rate(&key, now_ms, i64::from(per_minute))
+                .await?
+            {
                 return Err(OAuthError::TooManyAttempts {
-                    retry_after_secs: u64::try_from(count.window_start + 60 - now)
-                        .unwrap_or(1)
-                        .max(1),
+                    retry_after_secs: u64::try_from(wait_ms).unwrap_or(1).div_ceil(1000).max(1),
                 });
             }
         }

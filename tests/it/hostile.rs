@@ -1,8 +1,8 @@
 //! The hostile input table: every form and every identity endpoint, sent what an attacker or a broken
 //! client sends. Each answer is a 4xx with a message a person (or an OAuth client) can act on, and the
 //! database is byte-for-byte what it was before (compared as a dump of every table but `sessions`, whose
-//! rows are the visitors' own and change on every request, and `attempt_counts`, whose whole purpose is
-//! to count failures).
+//! rows are the visitors' own and change on every request, and `attempt_counts` and `rate_limits`, whose
+//! whole purpose is to count failures).
 //!
 //! Free text that is merely unusual (quotes, angle brackets, SQL words) is a legitimate name: it is stored
 //! exactly as typed and shown escaped everywhere, which `free_text_is_stored_verbatim_and_escaped_everywhere`
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-/// Every row of every table but `sessions` and `attempt_counts`, and the schema, as text. Two dumps are equal only if nothing
+/// Every row of every table but `sessions`, `attempt_counts` and `rate_limits`, and the schema, as text. Two dumps are equal only if nothing
 /// was written.
 pub async fn dump(app: &TestApp) -> Vec<String> {
     match app.store.pool() {
@@ -34,7 +34,7 @@ async fn dump_sqlite(pool: &sqlx::SqlitePool) -> Vec<String> {
     .await
     .unwrap();
     let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'attempt_counts') ORDER BY name",
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'attempt_counts', 'rate_limits') ORDER BY name",
     )
     .fetch_all(pool)
     .await
@@ -79,7 +79,7 @@ async fn dump_postgres(pool: &sqlx::PgPool) -> Vec<String> {
     );
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
-         WHERE table_schema = 'public' AND table_name NOT IN ('sessions', 'attempt_counts') ORDER BY table_name",
+         WHERE table_schema = 'public' AND table_name NOT IN ('sessions', 'attempt_counts', 'rate_limits') ORDER BY table_name",
     )
     .fetch_all(pool)
     .await

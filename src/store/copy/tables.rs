@@ -163,6 +163,10 @@ pub static NOT_COPIED: &[(&str, &str)] = &[
         "failure counters for throttling: transient, they start again from zero",
     ),
     (
+        "rate_limits",
+        "rate limits on client authentication: transient, they start again from zero",
+    ),
+    (
         "_sqlx_migrations",
         "the migrations' own record: the target is migrated by this binary",
     ),
