@@ -14,9 +14,10 @@ use super::form::{
     CredentialsPage, FieldErrors, ScopeGroup, Values, credentials_response, scope_groups,
     token_curl, validate_description, validate_details,
 };
+use crate::domain::StoreSettings;
 use crate::domain::audit::AppRegistration;
 use crate::domain::{
-    AuditEvent, ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue,
+    AppKind, AuditEvent, ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue,
 };
 use crate::http::ClientAddr;
 use crate::store::{Constraint, NewApp, NewSecret, StoreError};
@@ -34,6 +35,9 @@ struct CreatePage {
     groups: Vec<ScopeGroup>,
     /// Something about a create link that could not be used as given.
     notice: Option<String>,
+    /// The shared field templates show store-app fields only on the store-app forms.
+    is_store: bool,
+    oidc: Vec<super::form::ScopeBox>,
 }
 
 impl CreatePage {
@@ -45,6 +49,8 @@ impl CreatePage {
             values,
             errors,
             notice: None,
+            is_store: false,
+            oidc: Vec::new(),
         }
     }
 }
@@ -92,6 +98,7 @@ pub fn prefill(link: CreateLink, catalog: &ScopeCatalog) -> (Values, Option<Stri
         pii_retrieve: PiiMode::parse(&link.pii_mode) == Ok(PiiMode::Retrieve),
         secret_description: link.secret,
         scopes,
+        ..Values::default()
     };
     (values, (!notices.is_empty()).then(|| notices.join(" ")))
 }
@@ -115,27 +122,37 @@ pub async fn show(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct CreateForm {
-    client_code: String,
-    client_name: String,
-    pii_mode: String,
-    secret_description: String,
-    scopes: Vec<String>,
+    pub client_code: String,
+    pub client_name: String,
+    pub pii_mode: String,
+    pub secret_description: String,
+    pub scopes: Vec<String>,
 }
 
 /// The checked form, ready to store.
-struct Valid {
-    client_code: ClientCode,
-    client_name: String,
-    pii_mode: PiiMode,
-    secret_description: String,
-    scopes: Vec<String>,
+pub struct Valid {
+    pub client_code: ClientCode,
+    pub client_name: String,
+    pub pii_mode: PiiMode,
+    pub secret_description: String,
+    pub scopes: Vec<String>,
 }
 
 fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErrors> {
-    let mut errors = FieldErrors::default();
+    validate_common(AppKind::Custom, form, catalog, FieldErrors::default())
+}
+
+/// The fields both kinds' New forms have; `errors` may already hold the store fields' problems.
+pub fn validate_common(
+    kind: AppKind,
+    form: &CreateForm,
+    catalog: &ScopeCatalog,
+    mut errors: FieldErrors,
+) -> Result<Valid, FieldErrors> {
     let client_code =
         ClientCode::parse(&form.client_code).map_err(|e| errors.client_code = Some(e));
     let details = validate_details(
+        kind,
         &form.client_name,
         &form.pii_mode,
         &form.scopes,
@@ -144,7 +161,9 @@ fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErr
     );
     let secret_description = validate_description(&form.secret_description, &mut errors);
     match (client_code, details, secret_description) {
-        (Ok(client_code), Some((client_name, pii_mode, scopes)), Some(secret_description)) => {
+        (Ok(client_code), Some((client_name, pii_mode, scopes)), Some(secret_description))
+            if !errors.any() =>
+        {
             Ok(Valid {
                 client_code,
                 client_name,
@@ -157,7 +176,7 @@ fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErr
     }
 }
 
-const TAKEN: &str = "This client code is already taken";
+pub const TAKEN: &str = "This client code is already taken";
 
 pub async fn submit(
     AccountAdmin(user): AccountAdmin,
@@ -172,6 +191,7 @@ pub async fn submit(
             pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
             secret_description: form.secret_description,
             scopes: form.scopes.into_iter().collect(),
+            ..Values::default()
         };
         let page = CreatePage::new(user.layout("connected-apps"), &state, values, errors);
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -202,10 +222,40 @@ pub async fn submit(
         return rerender(errors, form);
     }
 
+    let registered = register(&state, &user, source_addr, valid, None, "connected-apps").await?;
+    match registered {
+        Some(response) => Ok(response),
+        None => {
+            let errors = FieldErrors {
+                client_code: Some(TAKEN),
+                ..FieldErrors::default()
+            };
+            rerender(errors, form)
+        }
+    }
+}
+
+/// Stores a checked app of either kind (a store app when `store` is `Some`) with a new secret and the
+/// audit row, and answers with the one page that shows the secret. `None` when the client code was
+/// taken meanwhile.
+pub async fn register(
+    state: &WebState,
+    user: &crate::web::CurrentUser,
+    source_addr: Option<std::net::IpAddr>,
+    valid: Valid,
+    store: Option<StoreSettings>,
+    nav: &'static str,
+) -> Result<Option<Response>, AppError> {
+    let account = &state.config.account_code;
     let secret = SecretValue::generate();
     let secret_hash = PasswordHasher.hash_async(secret.clone()).await?;
 
-    let client_id = ClientId::custom_app(account, &valid.client_code);
+    let kind = if store.is_some() {
+        AppKind::Store
+    } else {
+        AppKind::Custom
+    };
+    let client_id = ClientId::of(kind, account, &valid.client_code);
     let new_app = NewApp {
         account,
         client_code: &valid.client_code,
@@ -219,9 +269,10 @@ pub async fn submit(
             hash: &secret_hash,
         },
         created_by: user.user.id,
+        store: store.as_ref(),
     };
     let audit = audit_entry(
-        &user,
+        user,
         source_addr,
         client_id.as_str(),
         AuditEvent::AppCreated(AppRegistration {
@@ -230,6 +281,7 @@ pub async fn submit(
             pii_mode: valid.pii_mode,
             scopes: valid.scopes.clone(),
             secret_description: valid.secret_description.clone(),
+            store: store.clone(),
         }),
     );
     match state.store.create_app(new_app, audit).await {
@@ -237,27 +289,28 @@ pub async fn submit(
         // Another request took the code between our check and our insert (the client ID is made of
         // the account and client codes, so its key says the same).
         Err(StoreError::Duplicate(Constraint::ClientCode | Constraint::ClientId)) => {
-            let errors = FieldErrors {
-                client_code: Some(TAKEN),
-                ..FieldErrors::default()
-            };
-            return rerender(errors, form);
+            return Ok(None);
         }
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(client_id = %client_id, user_id = user.user.id, "app created");
+    tracing::info!(client_id = %client_id, user_id = user.user.id, kind = kind.as_str(), "app created");
 
     credentials_response(&CredentialsPage {
-        layout: user.layout("connected-apps"),
+        layout: user.layout(nav),
         heading: format!("{} is registered", valid.client_name),
-        token_curl: token_curl(
-            &state.config.public_url,
-            client_id.as_str(),
-            secret.expose(),
-        ),
+        // A store app cannot use the client-credentials grant: no command to show.
+        token_curl: match kind {
+            AppKind::Custom => token_curl(
+                &state.config.public_url,
+                client_id.as_str(),
+                secret.expose(),
+            ),
+            AppKind::Store => String::new(),
+        },
         client_id: client_id.to_string(),
         client_secret: secret.expose().to_owned(),
     })
+    .map(Some)
 }
 
 #[cfg(test)]
