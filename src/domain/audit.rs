@@ -93,7 +93,7 @@ pub struct AppRegistration {
     pub secret_description: String,
     /// A store app's own settings; absent for a custom app (and in rows written before store apps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<StoreSettings>,
+    pub store: Option<Box<StoreSettings>>,
 }
 
 /// The settings of an app that an edit can change.
@@ -103,9 +103,9 @@ pub struct AppSettings {
     pub pii_mode: PiiMode,
     /// In catalog order.
     pub scopes: Vec<String>,
-    /// A store app's own settings; absent for a custom app.
+    /// A store app's own settings; absent for a custom app. Boxed: audit events are many, store apps few.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<StoreSettings>,
+    pub store: Option<Box<StoreSettings>>,
 }
 
 /// What only a store (authorization-code) app has. The URIs are kept as typed, in the order typed.

@@ -138,7 +138,7 @@ pub struct Valid {
     pub scopes: Vec<String>,
 }
 
-fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErrors> {
+fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, Box<FieldErrors>> {
     validate_common(AppKind::Custom, form, catalog, FieldErrors::default())
 }
 
@@ -148,7 +148,7 @@ pub fn validate_common(
     form: &CreateForm,
     catalog: &ScopeCatalog,
     mut errors: FieldErrors,
-) -> Result<Valid, FieldErrors> {
+) -> Result<Valid, Box<FieldErrors>> {
     let client_code =
         ClientCode::parse(&form.client_code).map_err(|e| errors.client_code = Some(e));
     let details = validate_details(
@@ -172,7 +172,7 @@ pub fn validate_common(
                 scopes,
             })
         }
-        _ => Err(errors),
+        _ => Err(Box::new(errors)),
     }
 }
 
@@ -200,7 +200,8 @@ pub async fn submit(
     let account = &state.config.account_code;
     let valid = match validate(&form, &state.catalog) {
         Ok(valid) => valid,
-        Err(mut errors) => {
+        Err(errors) => {
+            let mut errors = *errors;
             // Report a taken code together with the other problems, not one round-trip later.
             if let Ok(code) = ClientCode::parse(&form.client_code)
                 && state.store.client_code_taken(account, &code).await?
@@ -281,7 +282,7 @@ pub async fn register(
             pii_mode: valid.pii_mode,
             scopes: valid.scopes.clone(),
             secret_description: valid.secret_description.clone(),
-            store: store.clone(),
+            store: store.clone().map(Box::new),
         }),
     );
     match state.store.create_app(new_app, audit).await {

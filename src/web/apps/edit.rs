@@ -143,13 +143,13 @@ pub async fn submit(
         client_name: app.client_name.clone(),
         pii_mode: app.pii_mode,
         scopes: before_scopes,
-        store: app.store.clone(),
+        store: app.store.clone().map(Box::new),
     };
     let after = AppSettings {
         client_name,
         pii_mode,
         scopes,
-        store,
+        store: store.map(Box::new),
     };
     if before == after {
         return back_to_app(&user, &app.client_id, "Nothing changed.".into()).await;
@@ -158,7 +158,7 @@ pub async fn submit(
         client_name: &after.client_name,
         pii_mode,
         scopes: &after.scopes,
-        store: after.store.as_ref(),
+        store: after.store.as_deref(),
     };
     let change = Change {
         before,

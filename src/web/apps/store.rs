@@ -169,7 +169,8 @@ pub async fn submit(
             };
             return rerender(errors, common, store_fields);
         }
-        (Err(mut errors), _) => {
+        (Err(errors), _) => {
+            let mut errors = *errors;
             if taken {
                 errors.client_code = Some(TAKEN);
             }
