@@ -6,6 +6,7 @@ mod detail;
 mod edit;
 mod form;
 mod list;
+mod register;
 mod secrets;
 mod store;
 

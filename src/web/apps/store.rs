@@ -8,16 +8,17 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::Moment;
-use super::create::{CreateForm, TAKEN, register, validate_common};
+use super::create::{CreateForm, TAKEN, validate_common};
 use super::form::{
     FieldErrors, ScopeBox, ScopeGroup, StoreFields, Values, oidc_boxes, scope_groups,
 };
+use super::register::register;
 use crate::domain::{AppKind, ClientCode, PiiMode};
 use crate::http::ClientAddr;
 use crate::store::{AppQuery, AppSort};
 use crate::web::WebState;
 use crate::web::error::AppError;
-use crate::web::{AccountAdmin, CsrfForm, Layout, render};
+use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
 
 /// How many store apps the page lists (newest first); an account registers a handful.
 const LISTED: i64 = 200;
@@ -114,7 +115,7 @@ pub struct StoreAppForm {
     pii_mode: String,
     secret_description: String,
     scopes: Vec<String>,
-    require_pkce: String,
+    require_pkce: Checkbox,
 }
 
 pub async fn submit(
@@ -134,7 +135,7 @@ pub async fn submit(
         logo_url: form.logo_url,
         redirect_uris: form.redirect_uris,
         post_logout_redirect_uris: form.post_logout_redirect_uris,
-        require_pkce: form.require_pkce,
+        require_pkce: form.require_pkce.0,
     };
     let rerender = |errors: FieldErrors, common: CreateForm, store_fields: StoreFields| {
         let mut values = Values {
