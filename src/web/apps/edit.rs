@@ -20,7 +20,7 @@ use crate::http::ClientAddr;
 use crate::store::AppEdit;
 use crate::web::WebState;
 use crate::web::error::AppError;
-use crate::web::{AccountAdmin, CsrfForm, Layout, render};
+use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
 
 #[derive(Template)]
 #[template(path = "apps/connected-apps/edit.html")]
@@ -93,7 +93,7 @@ pub struct EditForm {
     logo_url: String,
     redirect_uris: String,
     post_logout_redirect_uris: String,
-    require_pkce: String,
+    require_pkce: Checkbox,
 }
 
 pub async fn submit(
@@ -108,7 +108,7 @@ pub async fn submit(
         logo_url: form.logo_url,
         redirect_uris: form.redirect_uris,
         post_logout_redirect_uris: form.post_logout_redirect_uris,
-        require_pkce: form.require_pkce,
+        require_pkce: form.require_pkce.0,
     };
     let mut errors = FieldErrors::default();
     let details = validate_details(

@@ -49,7 +49,7 @@ pub struct StoreFields {
     pub logo_url: String,
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
-    pub require_pkce: String,
+    pub require_pkce: bool,
 }
 
 impl StoreFields {
@@ -63,13 +63,13 @@ impl StoreFields {
             logo_url: logo_url.ok()?,
             redirect_uris: redirect_uris.ok()?,
             post_logout_redirect_uris: post_logout_redirect_uris.ok()?,
-            require_pkce: self.require_pkce == "yes",
+            require_pkce: self.require_pkce,
         })
     }
 
     /// Keeps what was typed for the re-rendered form.
     pub fn keep(self, values: &mut Values) {
-        values.require_pkce = self.require_pkce == "yes";
+        values.require_pkce = self.require_pkce;
         values.logo_url = self.logo_url;
         values.redirect_uris = self.redirect_uris;
         values.post_logout_redirect_uris = self.post_logout_redirect_uris;
