@@ -91,6 +91,9 @@ pub struct AppRegistration {
     pub pii_mode: PiiMode,
     pub scopes: Vec<String>,
     pub secret_description: String,
+    /// A store app's own settings; absent for a custom app (and in rows written before store apps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<Box<StoreSettings>>,
 }
 
 /// The settings of an app that an edit can change.
@@ -100,6 +103,18 @@ pub struct AppSettings {
     pub pii_mode: PiiMode,
     /// In catalog order.
     pub scopes: Vec<String>,
+    /// A store app's own settings; absent for a custom app. Boxed: audit events are many, store apps few.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<Box<StoreSettings>>,
+}
+
+/// What only a store (authorization-code) app has. The URIs are kept as typed, in the order typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StoreSettings {
+    pub logo_url: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub require_pkce: bool,
 }
 
 /// The same thing before and after a change.
@@ -290,6 +305,7 @@ mod tests {
                     pii_mode: retrieve,
                     scopes: vec![s("setup.read")],
                     secret_description: s("Production"),
+                    store: None,
                 }),
                 "app.created",
                 json!({ "client_code": "VOICE", "client_name": "Voice", "pii_mode": "Retrieve",
@@ -301,11 +317,13 @@ mod tests {
                         client_name: s("Voice"),
                         pii_mode: retrieve,
                         scopes: vec![s("setup.read")],
+                        store: None,
                     },
                     after: AppSettings {
                         client_name: s("Voice 2"),
                         pii_mode: PiiMode::DontRetrieve,
                         scopes: vec![],
+                        store: None,
                     },
                 }),
                 "app.edited",

@@ -59,13 +59,57 @@ impl ClientCode {
     }
 }
 
-/// What a program sends as `client_id`: `{ACCOUNT_CODE}-SP-{CLIENT_CODE}` for custom (client-credentials) apps.
+/// Which OAuth flow an app uses: custom apps the client-credentials grant, store apps the authorization
+/// code. Stored in `apps.kind` as `as_str()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppKind {
+    #[default]
+    Custom,
+    Store,
+}
+
+impl AppKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Custom => "custom",
+            Self::Store => "store",
+        }
+    }
+
+    /// The stored text back; anything else is a custom app, the kind every row had before store apps.
+    pub fn from_stored(s: &str) -> Self {
+        if s == "store" {
+            Self::Store
+        } else {
+            Self::Custom
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Custom => "Custom app (client credentials)",
+            Self::Store => "Store app (authorization code)",
+        }
+    }
+}
+
+/// What a program sends as `client_id`: `{ACCOUNT_CODE}-SP-{CLIENT_CODE}` for custom (client-credentials)
+/// apps, `{ACCOUNT_CODE}-AC-{CLIENT_CODE}` for store (authorization-code) apps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientId(String);
 
 impl ClientId {
     pub fn custom_app(account: &AccountCode, code: &ClientCode) -> Self {
-        Self(format!("{}-SP-{}", account.as_str(), code.as_str()))
+        Self::of(AppKind::Custom, account, code)
+    }
+
+    pub fn of(kind: AppKind, account: &AccountCode, code: &ClientCode) -> Self {
+        let infix = match kind {
+            AppKind::Custom => "SP",
+            AppKind::Store => "AC",
+        };
+        Self(format!("{}-{infix}-{}", account.as_str(), code.as_str()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -111,6 +155,18 @@ mod tests {
             ClientCode::parse(&"A".repeat(33)),
             Err("Use at most 32 characters")
         );
+    }
+
+    #[test]
+    fn store_app_client_ids_say_ac() {
+        let account = AccountCode::parse("SDXE").unwrap();
+        let code = ClientCode::parse("myapp").unwrap();
+        assert_eq!(
+            ClientId::of(AppKind::Store, &account, &code).as_str(),
+            "SDXE-AC-MYAPP"
+        );
+        assert_eq!(AppKind::from_stored("store"), AppKind::Store);
+        assert_eq!(AppKind::from_stored("custom"), AppKind::Custom);
     }
 
     #[test]

@@ -4,14 +4,16 @@
 pub mod audit;
 mod codes;
 mod pii;
+mod redirect_uri;
 mod scopes;
 mod secret;
 mod text;
 
-pub use audit::{AuditAction, AuditEvent, RecordedEvent};
-pub use codes::{AccountCode, ClientCode, ClientId};
+pub use audit::{AuditAction, AuditEvent, RecordedEvent, StoreSettings};
+pub use codes::{AccountCode, AppKind, ClientCode, ClientId};
 pub use pii::PiiMode;
-pub use scopes::{ApiGroup, ScopeCatalog, ScopeInfo};
+pub use redirect_uri::{MAX_REDIRECT_URIS, MAX_URI_CHARS, parse_logo_url, parse_redirect_uris};
+pub use scopes::{ApiGroup, OIDC_SCOPES, ScopeCatalog, ScopeInfo};
 pub use secret::{PasswordHasher, SecretHash, SecretValue, random_token, token_hash};
 pub use text::{HIDDEN_CHARACTERS, hides_text, single_line};
 mod people;

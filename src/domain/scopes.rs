@@ -7,6 +7,15 @@ use serde::Deserialize;
 
 const CATALOG_JSON: &str = include_str!("../../data/scopes.json");
 
+/// The OpenID Connect scopes a store app may be granted besides the API scopes: they ask for a person's
+/// identity and a refresh token, which only the authorization-code flow has. Kept out of the API catalog
+/// (`contains`, `parse_selection`), so a custom app can neither be shown nor granted them.
+pub const OIDC_SCOPES: [(&str, &str); 3] = [
+    ("openid", "Sign people in and learn who they are"),
+    ("profile", "Read the person's name and role"),
+    ("offline_access", "Stay connected with a refresh token"),
+];
+
 #[derive(Debug, Clone)]
 pub struct ScopeInfo {
     pub name: String,
@@ -115,6 +124,33 @@ impl ScopeCatalog {
             .map(|(g, s)| self.groups[g].scopes[s].name.clone())
             .collect())
     }
+
+    /// A store app's selection: API scopes as `parse_selection` checks them, followed by the OpenID
+    /// Connect scopes it chose, in `OIDC_SCOPES` order. At least one scope of either kind.
+    pub fn parse_store_selection<'a>(
+        &self,
+        requested: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<String>, &'static str> {
+        let (oidc, api): (Vec<&str>, Vec<&str>) = requested
+            .into_iter()
+            .map(str::trim)
+            .partition(|s| OIDC_SCOPES.iter().any(|(name, _)| name == s));
+        let mut scopes = if api.is_empty() {
+            Vec::new()
+        } else {
+            self.parse_selection(api)?
+        };
+        scopes.extend(
+            OIDC_SCOPES
+                .iter()
+                .filter(|(name, _)| oidc.contains(name))
+                .map(|(name, _)| (*name).to_owned()),
+        );
+        if scopes.is_empty() {
+            return Err("Choose at least one scope");
+        }
+        Ok(scopes)
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +179,30 @@ mod tests {
         );
         assert!(catalog.contains("payment:transactions.manage"));
         assert!(!catalog.contains("openid"));
+    }
+
+    #[test]
+    fn only_store_selections_may_hold_the_openid_connect_scopes() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        assert_eq!(
+            catalog.parse_selection(["openid"]),
+            Err("Choose scopes from the list only")
+        );
+        assert_eq!(
+            catalog
+                .parse_store_selection(["offline_access", "setup.read", "openid", "openid"])
+                .unwrap(),
+            ["setup.read", "openid", "offline_access"]
+        );
+        assert_eq!(
+            catalog.parse_store_selection(["profile"]).unwrap(),
+            ["profile"]
+        );
+        assert!(catalog.parse_store_selection(["email"]).is_err());
+        assert_eq!(
+            catalog.parse_store_selection([]),
+            Err("Choose at least one scope")
+        );
     }
 
     #[test]

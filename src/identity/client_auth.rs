@@ -24,8 +24,8 @@ use time::OffsetDateTime;
 use super::error::OAuthError;
 use super::limits::AttemptLimits;
 use super::params::Params;
-use crate::domain::{PasswordHasher, SecretValue};
-use crate::store::Store;
+use crate::domain::{AppKind, PasswordHasher, SecretValue};
+use crate::store::{ClientSecretRow, Store};
 
 /// How long one argon2 verification vouches for a secret in this process without being used.
 const CACHE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -43,6 +43,8 @@ pub struct AuthenticatedClient {
     pub client_id: String,
     pub secret_id: i64,
     pub scopes: Vec<String>,
+    /// Which grant the client may use.
+    pub kind: AppKind,
 }
 
 /// Decodes one half of a Basic credential: RFC 6749 §2.3.1 form-encodes id and secret before Basic.
@@ -182,14 +184,14 @@ impl Authenticator {
         };
         let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
         if self.recently_verified(row.secret_id, &tag) {
-            return Ok(self.accept(&creds.client_id, row.secret_id, row.scopes));
+            return Ok(self.accept(&creds.client_id, &row));
         }
 
         let flight = self.flight(row.secret_id);
         let _turn = flight.lock().await;
         // Someone ahead of us in the queue may have verified this very secret meanwhile.
         if self.recently_verified(row.secret_id, &tag) {
-            return Ok(self.accept(&creds.client_id, row.secret_id, row.scopes));
+            return Ok(self.accept(&creds.client_id, &row));
         }
         self.limits.admit(store, &creds.client_id, addr).await?;
         let ok = PasswordHasher
@@ -201,15 +203,16 @@ impl Authenticator {
         if let Ok(mut map) = self.verified.lock() {
             map.insert(row.secret_id, (tag, Instant::now()));
         }
-        Ok(self.accept(&creds.client_id, row.secret_id, row.scopes))
+        Ok(self.accept(&creds.client_id, &row))
     }
 
-    fn accept(&self, client_id: &str, secret_id: i64, scopes: Vec<String>) -> AuthenticatedClient {
-        self.last_used().insert(secret_id, self.clock.now());
+    fn accept(&self, client_id: &str, row: &ClientSecretRow) -> AuthenticatedClient {
+        self.last_used().insert(row.secret_id, self.clock.now());
         AuthenticatedClient {
             client_id: client_id.to_owned(),
-            secret_id,
-            scopes,
+            secret_id: row.secret_id,
+            scopes: row.scopes.clone(),
+            kind: row.kind,
         }
     }
 

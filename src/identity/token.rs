@@ -10,6 +10,7 @@ use super::client_auth::{AuthenticatedClient, credentials};
 use super::error::OAuthError;
 use super::jwt::{self, AccessClaims};
 use super::{IdentityState, OAuthForm};
+use crate::domain::AppKind;
 use crate::http::NO_STORE;
 
 #[derive(Serialize)]
@@ -55,6 +56,12 @@ async fn issue(state: &IdentityState, form: OAuthForm) -> Result<TokenResponse, 
         .authenticator
         .authenticate(&state.store, creds, addr)
         .await?;
+    // A store app acts for a person who consented (authorization code), never on its own.
+    if client.kind != AppKind::Custom {
+        return Err(OAuthError::UnauthorizedClient(
+            "this client may not use the client_credentials grant",
+        ));
+    }
     let scopes = granted_scopes(state, &client, requested)?;
 
     let lifetime = state.config.token_lifetime.as_secs();

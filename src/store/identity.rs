@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use super::{Store, StoreError, to_text};
-use crate::domain::SecretHash;
+use crate::domain::{AppKind, SecretHash};
 
 /// The one secret a presented credential can match, with what a token for it needs.
 #[derive(Debug, Clone)]
@@ -13,10 +13,12 @@ pub struct ClientSecretRow {
     pub secret_hash: SecretHash,
     /// The app's scopes, in no particular order.
     pub scopes: Vec<String>,
+    /// Which grant the app may use.
+    pub kind: AppKind,
 }
 
 /// The token path's one read: the secret by client ID and lookup id, the app's scopes as extra rows.
-const CLIENT_SECRET: &str = "SELECT s.id, s.secret_hash, sc.scope
+const CLIENT_SECRET: &str = "SELECT s.id, s.secret_hash, sc.scope, a.kind
      FROM apps a
      JOIN app_secrets s ON s.app_id = a.id
      LEFT JOIN app_scopes sc ON sc.app_id = a.id
@@ -37,20 +39,21 @@ impl Store {
         if let Some(found) = self.client_secret_in_place(client_id, lookup_id) {
             return found;
         }
-        let rows: Vec<(i64, String, Option<String>)> = on_db!(&self.pool, p => {
+        let rows: Vec<(i64, String, Option<String>, String)> = on_db!(&self.pool, p => {
             sqlx::query_as(CLIENT_SECRET)
                 .bind(client_id)
                 .bind(lookup_id)
                 .fetch_all(p)
                 .await
         })?;
-        let Some((secret_id, secret_hash, _)) = rows.first() else {
+        let Some((secret_id, secret_hash, _, kind)) = rows.first() else {
             return Ok(None);
         };
         Ok(Some(ClientSecretRow {
             secret_id: *secret_id,
             secret_hash: SecretHash(secret_hash.clone()),
-            scopes: rows.iter().filter_map(|(_, _, s)| s.clone()).collect(),
+            scopes: rows.iter().filter_map(|(_, _, s, _)| s.clone()).collect(),
+            kind: AppKind::from_stored(kind),
         }))
     }
 
@@ -77,6 +80,7 @@ impl Store {
                         secret_id: row.get(0)?,
                         secret_hash: SecretHash(row.get(1)?),
                         scopes: Vec::with_capacity(4),
+                        kind: AppKind::from_stored(&row.get::<_, String>(3)?),
                     }),
                 };
                 if let Some(scope) = row.get::<_, Option<String>>(2)? {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::apps::Moment;
 use super::{AccountAdmin, Layout, Query, render};
 use crate::domain::audit::{Change, PersonChange};
-use crate::domain::{AuditEvent, RecordedEvent};
+use crate::domain::{AuditEvent, RecordedEvent, StoreSettings};
 use crate::store::{AuditFilter, AuditRecord};
 use crate::web::WebState;
 use crate::web::error::AppError;
@@ -38,6 +38,22 @@ fn changed(lines: &mut Vec<String>, label: &str, before: &str, after: &str) {
     }
 }
 
+/// A store app's own settings, one line each (an edit shows the lines that differ, as they are now).
+fn store_lines(store: &StoreSettings) -> Vec<String> {
+    vec![
+        format!(
+            "Logo URL: {}",
+            store.logo_url.as_deref().unwrap_or("(none)")
+        ),
+        format!("Redirect URIs: {}", store.redirect_uris.join(", ")),
+        format!(
+            "Post-logout redirect URIs: {}",
+            store.post_logout_redirect_uris.join(", ")
+        ),
+        format!("Require PKCE: {}", yes_no(store.require_pkce)),
+    ]
+}
+
 /// An event's title and what changed, one line each, as the Activity pages word them.
 pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
     let event = match event {
@@ -45,9 +61,8 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
         RecordedEvent::Unreadable { action } => return (action.clone(), Vec::new()),
     };
     match event {
-        AuditEvent::AppCreated(app) => (
-            "App created".into(),
-            vec![
+        AuditEvent::AppCreated(app) => {
+            let mut lines = vec![
                 format!("Client name: {}", app.client_name),
                 format!(
                     "Personally identifiable information: {}",
@@ -55,8 +70,13 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
                 ),
                 format!("Scopes: {}", app.scopes.join(", ")),
                 format!("Secret: {}", app.secret_description),
-            ],
-        ),
+            ];
+            if let Some(store) = &app.store {
+                lines.push("Kind: Store app".into());
+                lines.extend(store_lines(store));
+            }
+            ("App created".into(), lines)
+        }
         AuditEvent::AppEdited(Change { before, after }) => {
             let mut lines = Vec::new();
             changed(
@@ -87,6 +107,10 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
             }
             if !removed.is_empty() {
                 lines.push(format!("Scopes removed: {}", removed.join(", ")));
+            }
+            if let (Some(old), Some(new)) = (&before.store, &after.store) {
+                let (old, new) = (store_lines(old), store_lines(new));
+                lines.extend(new.into_iter().filter(|line| !old.contains(line)));
             }
             ("App edited".into(), lines)
         }
@@ -239,6 +263,7 @@ mod tests {
             client_name: name.into(),
             pii_mode,
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            store: None,
         }
     }
 
@@ -279,6 +304,7 @@ mod tests {
                     pii_mode: DontRetrieve,
                     scopes: vec!["setup.read".into(), "reservations.read".into()],
                     secret_description: "Production".into(),
+                    store: None,
                 }),
                 "App created",
                 vec![

@@ -381,3 +381,35 @@ test("at 375 px every page fits the screen, even with the longest client ID", as
   await axe(page, "connected apps (375px, longest client ID)");
   await page.context().close();
 });
+
+test("an admin registers a store app from My store apps", async () => {
+  const page = await newPage();
+  await signIn(page, admin);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My store apps" }).click();
+  await page.getByRole("heading", { level: 1, name: "My store apps" }).waitFor();
+  await axe(page, "my store apps (empty)");
+  await page.getByRole("link", { name: "Add a new store app" }).click();
+  await page.getByRole("heading", { level: 1, name: "New store app" }).waitFor();
+  await axe(page, "new store app");
+
+  await page.getByLabel("Client code").fill("E2E_STORE");
+  await page.getByLabel("Client name").fill("Store helper");
+  await page.getByLabel("Redirect URIs", { exact: true }).fill("https://app.example.com/cb#fragment");
+  await page.getByLabel("Secret description").fill("Production");
+  await page.getByRole("checkbox", { name: "openid" }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("A redirect URI cannot contain a fragment (#)").first().waitFor();
+  await axe(page, "new store app with errors");
+
+  await page.getByLabel("Redirect URIs", { exact: true }).fill("https://app.example.com/cb\nhttp://localhost:3000/cb");
+  await page.getByRole("checkbox", { name: "Require PKCE" }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  const clientId = await page.getByRole("textbox", { name: "Client ID", exact: true }).inputValue();
+  assert.match(clientId, /-AC-E2E_STORE$/);
+  await axe(page, "store app credentials");
+
+  await page.goto(`${base}/apps/connected-apps/${clientId}`);
+  await page.getByText("http://localhost:3000/cb", { exact: true }).first().waitFor();
+  await axe(page, "store app page");
+  await page.close();
+});

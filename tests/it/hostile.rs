@@ -181,7 +181,7 @@ fn cases_for(target: &Target<'_>, token: &str) -> Vec<Case> {
     for field in &target.text_fields {
         let values = match *field {
             "client_code" => refused_codes(),
-            "is_admin" | "enabled" | "confirm_last" => refused_checkbox(),
+            "is_admin" | "enabled" | "confirm_last" | "require_pkce" => refused_checkbox(),
             _ => refused_text(),
         };
         let password = matches!(*field, "password" | "new_password");
@@ -420,6 +420,33 @@ async fn every_dashboard_form_refuses_hostile_input_clearly_and_writes_nothing()
                 ("scopes", s("setup.read")),
             ],
             text_fields: vec!["client_code", "client_name", "secret_description"],
+            has_fields: true,
+        },
+        Target {
+            who: &w.admin,
+            page: "/apps/store-apps/new".into(),
+            action: "/apps/store-apps/new".into(),
+            valid: vec![
+                ("client_code", s("FRESH_STORE")),
+                ("client_name", s("Fresh store app")),
+                ("logo_url", s("https://cdn.example.com/logo.png")),
+                ("redirect_uris", s("https://app.example.com/cb")),
+                (
+                    "post_logout_redirect_uris",
+                    s("https://app.example.com/bye"),
+                ),
+                ("pii_mode", s("Retrieve")),
+                ("secret_description", s("Production")),
+                ("scopes", s("openid")),
+                ("require_pkce", s("yes")),
+            ],
+            text_fields: vec![
+                "client_code",
+                "client_name",
+                "redirect_uris",
+                "secret_description",
+                "require_pkce",
+            ],
             has_fields: true,
         },
         Target {

@@ -20,4 +20,6 @@ mod manage_app;
 mod ops;
 mod people;
 mod rooms;
+mod store_app_uris;
+mod store_apps;
 mod web_security;

@@ -513,6 +513,7 @@ pub async fn seed_into(store: &frontdesk::store::Store, n: usize, prefix: &str) 
                         hash: &hash,
                     },
                     created_by: 1,
+                    store: None,
                 },
                 AuditEntry {
                     actor_id: None,
@@ -525,6 +526,7 @@ pub async fn seed_into(store: &frontdesk::store::Store, n: usize, prefix: &str) 
                         pii_mode: PiiMode::DontRetrieve,
                         scopes: scopes.clone(),
                         secret_description: "seed".to_owned(),
+                        store: None,
                     }),
                 },
             )

@@ -3,7 +3,7 @@
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 
-use crate::domain::{AccountCode, PiiMode};
+use crate::domain::{AccountCode, AppKind, PiiMode};
 use crate::store::{Store, StoreError, from_text};
 
 /// A row of the Connected apps list.
@@ -29,6 +29,8 @@ pub enum AppSort {
 /// One page of the list.
 pub struct AppQuery<'a> {
     pub account: &'a AccountCode,
+    /// Connected apps lists custom apps, My store apps the store apps.
+    pub kind: AppKind,
     /// Case-insensitive substring of the name, client ID or client code.
     pub search: Option<&'a str>,
     pub sort: AppSort,
@@ -53,7 +55,9 @@ where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     qb.push(" WHERE a.account_code = ")
-        .push_bind(q.account.as_str().to_owned());
+        .push_bind(q.account.as_str().to_owned())
+        .push(" AND a.kind = ")
+        .push_bind(q.kind.as_str().to_owned());
     if let Some(search) = q.search {
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
         qb.push(" AND a.search_text LIKE ")

@@ -1,14 +1,15 @@
 //! The `apps` and `app_scopes` tables: registering, reading, editing and deleting an app. The list's
 //! queries are in `list`, the `app_secrets` table in `secrets`.
 
+mod detail;
 mod list;
 mod secrets;
 
 use time::OffsetDateTime;
 
 use super::audit::{audit_insert, execute_audited};
-use super::{AuditEntry, Store, StoreError, from_text};
-use crate::domain::{AccountCode, ClientCode, ClientId, PiiMode};
+use super::{AuditEntry, Store, StoreError};
+use crate::domain::{AccountCode, AppKind, ClientCode, ClientId, PiiMode, StoreSettings};
 
 pub use list::{AppQuery, AppSort, AppSummary};
 pub use secrets::{AddSecretError, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
@@ -23,6 +24,8 @@ pub struct NewApp<'a> {
     pub scopes: &'a [String],
     pub secret: NewSecret<'a>,
     pub created_by: i64,
+    /// `Some` for a store app (its kind is `store`), `None` for a custom app.
+    pub store: Option<&'a StoreSettings>,
 }
 
 /// Everything the app page shows.
@@ -37,6 +40,9 @@ pub struct AppDetail {
     pub created_at: OffsetDateTime,
     pub created_by: Option<String>,
     pub secrets: Vec<SecretInfo>,
+    pub kind: AppKind,
+    /// `Some` exactly for a store app.
+    pub store: Option<StoreSettings>,
 }
 
 /// The changes the edit form may make.
@@ -44,6 +50,8 @@ pub struct AppEdit<'a> {
     pub client_name: &'a str,
     pub pii_mode: PiiMode,
     pub scopes: &'a [String],
+    /// A store app's settings, replaced as a whole; `None` leaves them (a custom app has none).
+    pub store: Option<&'a StoreSettings>,
 }
 
 /// Inserts the app's scopes inside transaction `$tx` (of either backend).
@@ -63,16 +71,43 @@ macro_rules! insert_scopes {
     };
 }
 
-/// An app's row as the app page reads it.
-#[derive(sqlx::FromRow)]
-struct AppRow {
-    id: i64,
-    client_id: String,
-    client_code: String,
-    client_name: String,
-    pii_mode: String,
-    created_at: String,
-    created_by: Option<String>,
+/// Inserts a store app's logo, PKCE flag and redirect URIs inside transaction `$tx`.
+macro_rules! write_store_settings {
+    ($tx:expr, $app_id:expr, $store:expr) => {
+        async {
+            let store: &StoreSettings = $store;
+            sqlx::query("UPDATE apps SET logo_url = $1, require_pkce = $2 WHERE id = $3")
+                .bind(store.logo_url.as_deref())
+                .bind(store.require_pkce)
+                .bind($app_id)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("DELETE FROM app_redirect_uris WHERE app_id = $1")
+                .bind($app_id)
+                .execute(&mut *$tx)
+                .await?;
+            let lists = [
+                ("login", &store.redirect_uris),
+                ("logout", &store.post_logout_redirect_uris),
+            ];
+            for (purpose, uris) in lists {
+                for (position, uri) in (0_i64..).zip(uris.iter()) {
+                    sqlx::query(
+                        "INSERT INTO app_redirect_uris (app_id, purpose, uri, position)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind($app_id)
+                    .bind(purpose)
+                    .bind(uri)
+                    .bind(position)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    };
 }
 
 impl Store {
@@ -89,8 +124,8 @@ impl Store {
             let mut tx = p.begin().await?;
             let app_id: i64 = sqlx::query_scalar(
                 "INSERT INTO apps (client_id, account_code, client_code, client_name, search_text,
-                                   pii_mode, created_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                                   pii_mode, created_at, created_by, kind)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(app.client_id.as_str())
             .bind(app.account.as_str())
@@ -100,9 +135,13 @@ impl Store {
             .bind(app.pii_mode.as_str())
             .bind(&now)
             .bind(app.created_by)
+            .bind(if app.store.is_some() { AppKind::Store } else { AppKind::Custom }.as_str())
             .fetch_one(&mut *tx)
             .await?;
             insert_scopes!(tx, app_id, app.scopes)?;
+            if let Some(store) = app.store {
+                write_store_settings!(tx, app_id, store)?;
+            }
             sqlx::query(
                 "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
                                           created_by)
@@ -140,58 +179,6 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// The app with this client ID in the account, with its scopes and secrets.
-    pub async fn app_detail(
-        &self,
-        account: &AccountCode,
-        client_id: &str,
-    ) -> Result<Option<AppDetail>, StoreError> {
-        if !super::searchable(client_id) {
-            return Ok(None);
-        }
-        let found: Option<(AppRow, Vec<String>, Vec<secrets::SecretRow>)> = on_db!(&self.pool, p => async {
-                let Some(row) = sqlx::query_as::<_, AppRow>(
-                    "SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode,
-                            a.created_at, u.display_name AS created_by
-                     FROM apps a LEFT JOIN users u ON u.id = a.created_by
-                     WHERE a.account_code = $1 AND a.client_id = $2",
-                )
-                .bind(account.as_str())
-                .bind(client_id)
-                .fetch_optional(p)
-                .await?
-                else {
-                    return Ok(None);
-                };
-                let scopes = sqlx::query_scalar("SELECT scope FROM app_scopes WHERE app_id = $1")
-                    .bind(row.id)
-                    .fetch_all(p)
-                    .await?;
-                let secrets = sqlx::query_as(
-                    "SELECT s.id, s.description, s.created_at, s.last_used_at,
-                            u.display_name AS created_by
-                     FROM app_secrets s LEFT JOIN users u ON u.id = s.created_by
-                     WHERE s.app_id = $1 ORDER BY s.id",
-                )
-                .bind(row.id)
-                .fetch_all(p)
-                .await?;
-                Ok::<_, sqlx::Error>(Some((row, scopes, secrets)))
-            }
-            .await)?;
-        Ok(found.map(|(row, scopes, secrets)| AppDetail {
-            id: row.id,
-            client_id: row.client_id,
-            client_code: row.client_code,
-            client_name: row.client_name,
-            pii_mode: PiiMode::parse(&row.pii_mode).unwrap_or_default(),
-            scopes,
-            created_at: from_text(&row.created_at),
-            created_by: row.created_by,
-            secrets: secrets.into_iter().map(SecretInfo::from).collect(),
-        }))
-    }
-
     /// Changes name, personal-data mode and scopes, with the audit row, in one transaction.
     pub async fn update_app(
         &self,
@@ -218,6 +205,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             insert_scopes!(tx, app_id, edit.scopes)?;
+            if let Some(store) = edit.store {
+                write_store_settings!(tx, app_id, store)?;
+            }
             audit_insert!(tx, &audit_entry, &now)?;
             tx.commit().await
         }

@@ -73,9 +73,23 @@ pub static TABLES: &[Table] = &[
             ("pii_mode", Text),
             ("created_at", Text),
             ("created_by", Int),
+            ("kind", Text),
+            ("logo_url", Text),
+            ("require_pkce", Bool),
         ],
         order: "id",
         ids: Ids::AutoIncrement,
+    },
+    Table {
+        name: "app_redirect_uris",
+        columns: &[
+            ("app_id", Int),
+            ("purpose", Text),
+            ("uri", Text),
+            ("position", Int),
+        ],
+        order: "app_id, purpose, uri",
+        ids: Ids::None,
     },
     Table {
         name: "app_scopes",

@@ -1,5 +1,5 @@
-//! New custom app: the form (prefilled from apaleo's create-link parameters), its validation, and the
-//! one-time credentials page.
+//! New custom app: the form (prefilled from apaleo's create-link parameters) and its validation; the
+//! app is stored by `register`.
 
 use std::collections::BTreeSet;
 
@@ -9,17 +9,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::audit_entry;
 use super::form::{
-    CredentialsPage, FieldErrors, ScopeGroup, Values, credentials_response, scope_groups,
-    token_curl, validate_description, validate_details,
+    FieldErrors, ScopeGroup, Values, scope_groups, validate_description, validate_details,
 };
-use crate::domain::audit::AppRegistration;
-use crate::domain::{
-    AuditEvent, ClientCode, ClientId, PasswordHasher, PiiMode, ScopeCatalog, SecretValue,
-};
+use super::register::register;
+use crate::domain::{AppKind, ClientCode, PiiMode, ScopeCatalog};
 use crate::http::ClientAddr;
-use crate::store::{Constraint, NewApp, NewSecret, StoreError};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, CsrfForm, Layout, Query, render};
@@ -34,6 +29,9 @@ struct CreatePage {
     groups: Vec<ScopeGroup>,
     /// Something about a create link that could not be used as given.
     notice: Option<String>,
+    /// The shared field templates show store-app fields only on the store-app forms.
+    is_store: bool,
+    oidc: Vec<super::form::ScopeBox>,
 }
 
 impl CreatePage {
@@ -45,6 +43,8 @@ impl CreatePage {
             values,
             errors,
             notice: None,
+            is_store: false,
+            oidc: Vec::new(),
         }
     }
 }
@@ -92,6 +92,7 @@ pub fn prefill(link: CreateLink, catalog: &ScopeCatalog) -> (Values, Option<Stri
         pii_retrieve: PiiMode::parse(&link.pii_mode) == Ok(PiiMode::Retrieve),
         secret_description: link.secret,
         scopes,
+        ..Values::default()
     };
     (values, (!notices.is_empty()).then(|| notices.join(" ")))
 }
@@ -115,27 +116,37 @@ pub async fn show(
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct CreateForm {
-    client_code: String,
-    client_name: String,
-    pii_mode: String,
-    secret_description: String,
-    scopes: Vec<String>,
+    pub client_code: String,
+    pub client_name: String,
+    pub pii_mode: String,
+    pub secret_description: String,
+    pub scopes: Vec<String>,
 }
 
 /// The checked form, ready to store.
-struct Valid {
-    client_code: ClientCode,
-    client_name: String,
-    pii_mode: PiiMode,
-    secret_description: String,
-    scopes: Vec<String>,
+pub struct Valid {
+    pub client_code: ClientCode,
+    pub client_name: String,
+    pub pii_mode: PiiMode,
+    pub secret_description: String,
+    pub scopes: Vec<String>,
 }
 
-fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErrors> {
-    let mut errors = FieldErrors::default();
+fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, Box<FieldErrors>> {
+    validate_common(AppKind::Custom, form, catalog, FieldErrors::default())
+}
+
+/// The fields both kinds' New forms have; `errors` may already hold the store fields' problems.
+pub fn validate_common(
+    kind: AppKind,
+    form: &CreateForm,
+    catalog: &ScopeCatalog,
+    mut errors: FieldErrors,
+) -> Result<Valid, Box<FieldErrors>> {
     let client_code =
         ClientCode::parse(&form.client_code).map_err(|e| errors.client_code = Some(e));
     let details = validate_details(
+        kind,
         &form.client_name,
         &form.pii_mode,
         &form.scopes,
@@ -144,7 +155,9 @@ fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErr
     );
     let secret_description = validate_description(&form.secret_description, &mut errors);
     match (client_code, details, secret_description) {
-        (Ok(client_code), Some((client_name, pii_mode, scopes)), Some(secret_description)) => {
+        (Ok(client_code), Some((client_name, pii_mode, scopes)), Some(secret_description))
+            if !errors.any() =>
+        {
             Ok(Valid {
                 client_code,
                 client_name,
@@ -153,11 +166,11 @@ fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, FieldErr
                 scopes,
             })
         }
-        _ => Err(errors),
+        _ => Err(Box::new(errors)),
     }
 }
 
-const TAKEN: &str = "This client code is already taken";
+pub const TAKEN: &str = "This client code is already taken";
 
 pub async fn submit(
     AccountAdmin(user): AccountAdmin,
@@ -172,6 +185,7 @@ pub async fn submit(
             pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
             secret_description: form.secret_description,
             scopes: form.scopes.into_iter().collect(),
+            ..Values::default()
         };
         let page = CreatePage::new(user.layout("connected-apps"), &state, values, errors);
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -180,7 +194,8 @@ pub async fn submit(
     let account = &state.config.account_code;
     let valid = match validate(&form, &state.catalog) {
         Ok(valid) => valid,
-        Err(mut errors) => {
+        Err(errors) => {
+            let mut errors = *errors;
             // Report a taken code together with the other problems, not one round-trip later.
             if let Ok(code) = ClientCode::parse(&form.client_code)
                 && state.store.client_code_taken(account, &code).await?
@@ -202,62 +217,17 @@ pub async fn submit(
         return rerender(errors, form);
     }
 
-    let secret = SecretValue::generate();
-    let secret_hash = PasswordHasher.hash_async(secret.clone()).await?;
-
-    let client_id = ClientId::custom_app(account, &valid.client_code);
-    let new_app = NewApp {
-        account,
-        client_code: &valid.client_code,
-        client_id: &client_id,
-        client_name: &valid.client_name,
-        pii_mode: valid.pii_mode,
-        scopes: &valid.scopes,
-        secret: NewSecret {
-            description: &valid.secret_description,
-            lookup_id: secret.lookup_id(),
-            hash: &secret_hash,
-        },
-        created_by: user.user.id,
-    };
-    let audit = audit_entry(
-        &user,
-        source_addr,
-        client_id.as_str(),
-        AuditEvent::AppCreated(AppRegistration {
-            client_code: valid.client_code.as_str().to_owned(),
-            client_name: valid.client_name.clone(),
-            pii_mode: valid.pii_mode,
-            scopes: valid.scopes.clone(),
-            secret_description: valid.secret_description.clone(),
-        }),
-    );
-    match state.store.create_app(new_app, audit).await {
-        Ok(()) => {}
-        // Another request took the code between our check and our insert (the client ID is made of
-        // the account and client codes, so its key says the same).
-        Err(StoreError::Duplicate(Constraint::ClientCode | Constraint::ClientId)) => {
+    let registered = register(&state, &user, source_addr, valid, None, "connected-apps").await?;
+    match registered {
+        Some(response) => Ok(response),
+        None => {
             let errors = FieldErrors {
                 client_code: Some(TAKEN),
                 ..FieldErrors::default()
             };
-            return rerender(errors, form);
+            rerender(errors, form)
         }
-        Err(e) => return Err(e.into()),
     }
-    tracing::info!(client_id = %client_id, user_id = user.user.id, "app created");
-
-    credentials_response(&CredentialsPage {
-        layout: user.layout("connected-apps"),
-        heading: format!("{} is registered", valid.client_name),
-        token_curl: token_curl(
-            &state.config.public_url,
-            client_id.as_str(),
-            secret.expose(),
-        ),
-        client_id: client_id.to_string(),
-        client_secret: secret.expose().to_owned(),
-    })
 }
 
 #[cfg(test)]

@@ -54,8 +54,18 @@ struct AppPage {
     events: Vec<EventView>,
 }
 
-/// The app's scopes under their APIs, in catalog order, with display names.
+/// The app's scopes under their APIs, in catalog order, with display names (a store app's OpenID
+/// Connect scopes last, as their own group).
 pub fn granted_groups(state: &WebState, scopes: &[String]) -> Vec<GrantedGroup> {
+    let oidc: Vec<(String, String)> = crate::domain::OIDC_SCOPES
+        .iter()
+        .filter(|(name, _)| scopes.iter().any(|s| s == name))
+        .map(|(name, display)| ((*name).to_owned(), (*display).to_owned()))
+        .collect();
+    let oidc = (!oidc.is_empty()).then(|| GrantedGroup {
+        name: "OpenID Connect".into(),
+        scopes: oidc,
+    });
     state
         .catalog
         .groups()
@@ -72,6 +82,7 @@ pub fn granted_groups(state: &WebState, scopes: &[String]) -> Vec<GrantedGroup> 
                 scopes,
             })
         })
+        .chain(oidc)
         .collect()
 }
 

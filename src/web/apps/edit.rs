@@ -1,4 +1,5 @@
-//! Editing an app: client name, personal-data mode and scopes (client code and client ID never change).
+//! Editing an app: client name, personal-data mode and scopes, and a store app's logo, redirect URIs and
+//! PKCE flag (client code, client ID and kind never change).
 
 use crate::web::Path;
 use askama::Template;
@@ -9,14 +10,17 @@ use serde::Deserialize;
 
 use super::audit_entry;
 use super::detail::{back_to_app, load_app};
-use super::form::{FieldErrors, ScopeGroup, Values, scope_groups, validate_details};
+use super::form::{
+    FieldErrors, ScopeBox, ScopeGroup, StoreFields, Values, oidc_boxes, scope_groups,
+    validate_details,
+};
 use crate::domain::audit::{AppSettings, Change};
-use crate::domain::{AuditEvent, PiiMode};
+use crate::domain::{AppKind, AuditEvent, PiiMode};
 use crate::http::ClientAddr;
 use crate::store::AppEdit;
 use crate::web::WebState;
 use crate::web::error::AppError;
-use crate::web::{AccountAdmin, CsrfForm, Layout, render};
+use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
 
 #[derive(Template)]
 #[template(path = "apps/connected-apps/edit.html")]
@@ -28,6 +32,9 @@ struct EditPage {
     values: Values,
     errors: FieldErrors,
     groups: Vec<ScopeGroup>,
+    /// The store-app fields and OpenID Connect scopes are shown for a store app only.
+    is_store: bool,
+    oidc: Vec<ScopeBox>,
 }
 
 fn page(
@@ -43,6 +50,8 @@ fn page(
         client_code: app.client_code.clone(),
         client_name: app.client_name.clone(),
         groups: scope_groups(&state.catalog, &values.scopes),
+        is_store: app.store.is_some(),
+        oidc: oidc_boxes(&values.scopes),
         values,
         errors,
     }
@@ -60,6 +69,10 @@ pub async fn show(
         scopes: app.scopes.iter().cloned().collect(),
         ..Values::default()
     };
+    let values = match &app.store {
+        Some(store) => values.with_store(store),
+        None => values,
+    };
     let page = page(
         user.layout("connected-apps"),
         &state,
@@ -76,6 +89,11 @@ pub struct EditForm {
     client_name: String,
     pii_mode: String,
     scopes: Vec<String>,
+    // A store app's settings, read for a store app only (a custom app has none to change).
+    logo_url: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    require_pkce: Checkbox,
 }
 
 pub async fn submit(
@@ -86,20 +104,35 @@ pub async fn submit(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<Response, AppError> {
     let app = load_app(&state, &client_id).await?;
+    let store_fields = StoreFields {
+        logo_url: form.logo_url,
+        redirect_uris: form.redirect_uris,
+        post_logout_redirect_uris: form.post_logout_redirect_uris,
+        require_pkce: form.require_pkce.0,
+    };
     let mut errors = FieldErrors::default();
-    let Some((client_name, pii_mode, scopes)) = validate_details(
+    let details = validate_details(
+        app.kind,
         &form.client_name,
         &form.pii_mode,
         &form.scopes,
         &state.catalog,
         &mut errors,
-    ) else {
-        let values = Values {
+    );
+    let store = match app.kind {
+        AppKind::Store => store_fields.validate(&mut errors),
+        AppKind::Custom => None,
+    };
+    let (Some((client_name, pii_mode, scopes)), true) =
+        (details, store.is_some() == (app.kind == AppKind::Store))
+    else {
+        let mut values = Values {
             client_name: form.client_name,
             pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
             scopes: form.scopes.into_iter().collect(),
             ..Values::default()
         };
+        store_fields.keep(&mut values);
         let page = page(user.layout("connected-apps"), &state, &app, values, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
@@ -110,11 +143,13 @@ pub async fn submit(
         client_name: app.client_name.clone(),
         pii_mode: app.pii_mode,
         scopes: before_scopes,
+        store: app.store.clone().map(Box::new),
     };
     let after = AppSettings {
         client_name,
         pii_mode,
         scopes,
+        store: store.map(Box::new),
     };
     if before == after {
         return back_to_app(&user, &app.client_id, "Nothing changed.".into()).await;
@@ -123,6 +158,7 @@ pub async fn submit(
         client_name: &after.client_name,
         pii_mode,
         scopes: &after.scopes,
+        store: after.store.as_deref(),
     };
     let change = Change {
         before,

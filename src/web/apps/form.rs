@@ -7,7 +7,10 @@ use askama::Template;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::{PiiMode, ScopeCatalog, single_line};
+use crate::domain::{
+    AppKind, OIDC_SCOPES, PiiMode, ScopeCatalog, StoreSettings, parse_logo_url,
+    parse_redirect_uris, single_line,
+};
 use crate::web::error::AppError;
 use crate::web::{Layout, render};
 
@@ -22,6 +25,55 @@ pub struct Values {
     pub pii_retrieve: bool,
     pub secret_description: String,
     pub scopes: BTreeSet<String>,
+    /// A store app's fields, as typed (the URIs one per line).
+    pub logo_url: String,
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    pub require_pkce: bool,
+}
+
+impl Values {
+    /// The store fields of an app as its forms show them.
+    pub fn with_store(mut self, store: &StoreSettings) -> Self {
+        self.logo_url = store.logo_url.clone().unwrap_or_default();
+        self.redirect_uris = store.redirect_uris.join("\n");
+        self.post_logout_redirect_uris = store.post_logout_redirect_uris.join("\n");
+        self.require_pkce = store.require_pkce;
+        self
+    }
+}
+
+/// A store app's fields as its forms post them (an unticked box is not sent).
+#[derive(Default)]
+pub struct StoreFields {
+    pub logo_url: String,
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    pub require_pkce: bool,
+}
+
+impl StoreFields {
+    pub fn validate(&self, errors: &mut FieldErrors) -> Option<StoreSettings> {
+        let logo_url = parse_logo_url(&self.logo_url).map_err(|e| errors.logo_url = Some(e));
+        let redirect_uris = parse_redirect_uris(&self.redirect_uris, true)
+            .map_err(|e| errors.redirect_uris = Some(e));
+        let post_logout_redirect_uris = parse_redirect_uris(&self.post_logout_redirect_uris, false)
+            .map_err(|e| errors.post_logout_redirect_uris = Some(e));
+        Some(StoreSettings {
+            logo_url: logo_url.ok()?,
+            redirect_uris: redirect_uris.ok()?,
+            post_logout_redirect_uris: post_logout_redirect_uris.ok()?,
+            require_pkce: self.require_pkce,
+        })
+    }
+
+    /// Keeps what was typed for the re-rendered form.
+    pub fn keep(self, values: &mut Values) {
+        values.require_pkce = self.require_pkce;
+        values.logo_url = self.logo_url;
+        values.redirect_uris = self.redirect_uris;
+        values.post_logout_redirect_uris = self.post_logout_redirect_uris;
+    }
 }
 
 /// One message per field, shown next to it.
@@ -32,6 +84,9 @@ pub struct FieldErrors {
     pub pii_mode: Option<&'static str>,
     pub secret_description: Option<&'static str>,
     pub scopes: Option<&'static str>,
+    pub logo_url: Option<&'static str>,
+    pub redirect_uris: Option<&'static str>,
+    pub post_logout_redirect_uris: Option<&'static str>,
 }
 
 impl FieldErrors {
@@ -41,6 +96,9 @@ impl FieldErrors {
             || self.pii_mode.is_some()
             || self.secret_description.is_some()
             || self.scopes.is_some()
+            || self.logo_url.is_some()
+            || self.redirect_uris.is_some()
+            || self.post_logout_redirect_uris.is_some()
     }
 
     /// (field id, message) in form order, for the summary at the top of the form.
@@ -48,6 +106,9 @@ impl FieldErrors {
         [
             ("client_code", self.client_code),
             ("client_name", self.client_name),
+            ("logo_url", self.logo_url),
+            ("redirect_uris", self.redirect_uris),
+            ("post_logout_redirect_uris", self.post_logout_redirect_uris),
             ("pii_mode_retrieve", self.pii_mode),
             ("secret_description", self.secret_description),
             ("scopes", self.scopes),
@@ -68,6 +129,19 @@ pub struct ScopeBox {
 pub struct ScopeGroup {
     pub name: String,
     pub boxes: Vec<ScopeBox>,
+}
+
+/// The OpenID Connect checkboxes of the store-app forms.
+pub fn oidc_boxes(checked: &BTreeSet<String>) -> Vec<ScopeBox> {
+    OIDC_SCOPES
+        .iter()
+        .map(|(name, display_name)| ScopeBox {
+            id: format!("scope-oidc-{name}"),
+            name: (*name).to_owned(),
+            display_name: (*display_name).to_owned(),
+            checked: checked.contains(*name),
+        })
+        .collect()
 }
 
 pub fn scope_groups(catalog: &ScopeCatalog, checked: &BTreeSet<String>) -> Vec<ScopeGroup> {
@@ -94,7 +168,9 @@ pub fn scope_groups(catalog: &ScopeCatalog, checked: &BTreeSet<String>) -> Vec<S
 
 /// Client name, personal-data mode and scopes: the fields creation and editing share. Each problem is
 /// written into `errors`; `None` when any was found.
+/// A custom app may be granted API scopes only, a store app the OpenID Connect scopes as well.
 pub fn validate_details(
+    kind: AppKind,
     client_name: &str,
     pii_mode: &str,
     scopes: &[String],
@@ -109,9 +185,12 @@ pub fn validate_details(
     )
     .map_err(|e| errors.client_name = Some(e));
     let mode = PiiMode::parse(pii_mode).map_err(|e| errors.pii_mode = Some(e));
-    let scopes = catalog
-        .parse_selection(scopes.iter().map(String::as_str))
-        .map_err(|e| errors.scopes = Some(e));
+    let requested = scopes.iter().map(String::as_str);
+    let scopes = match kind {
+        AppKind::Custom => catalog.parse_selection(requested),
+        AppKind::Store => catalog.parse_store_selection(requested),
+    }
+    .map_err(|e| errors.scopes = Some(e));
     Some((name.ok()?, mode.ok()?, scopes.ok()?))
 }
 

@@ -7,6 +7,7 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::{Moment, list_url};
+use crate::domain::AppKind;
 use crate::store::{AppQuery, AppSort};
 use crate::web::WebState;
 use crate::web::error::AppError;
@@ -76,6 +77,7 @@ pub async fn list(
 
     let mut query = AppQuery {
         account: &state.config.account_code,
+        kind: AppKind::Custom,
         search: (!search.is_empty()).then_some(search),
         sort,
         limit: PAGE_SIZE,

@@ -1,12 +1,14 @@
 //! Apps > Connected apps: the list, the "Add a new app" choice, the New custom app form, and each app's
-//! page with its edits, secrets and deletion.
+//! page with its edits, secrets and deletion; Apps > My store apps (`store`), whose apps share those pages.
 
 pub mod create;
 mod detail;
 mod edit;
 mod form;
 mod list;
+mod register;
 mod secrets;
+mod store;
 
 use axum::Router;
 use axum::routing::get;
@@ -23,6 +25,8 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/apps/connected-apps", get(list::list))
         .route("/apps/connected-apps/new", get(list::choose))
+        .route("/apps/store-apps", get(store::list))
+        .route("/apps/store-apps/new", get(store::show).post(store::submit))
         .route(
             "/apps/connected-apps/create",
             get(create::show).post(create::submit),

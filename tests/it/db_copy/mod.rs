@@ -110,6 +110,8 @@ async fn db_copy_moves_a_populated_sqlite_install_and_it_keeps_working() {
         .await;
     let other = old.register_app("OTHER", &["setup.read"]).await;
     let (doomed, _) = old.register_app("DOOMED", &["setup.read"]).await;
+    // A store app: its kind, logo, PKCE flag and redirect URIs travel too.
+    let (store_app, _) = crate::store_apps::register_store_app(&old, "STORE_KEPT").await;
     let doomed_id: i64 = frontdesk::on_db!(old.store.pool(), p => sqlx::query_scalar(
         "SELECT MAX(id) FROM app_secrets").fetch_one(p).await)
     .unwrap();
@@ -207,6 +209,18 @@ async fn db_copy_moves_a_populated_sqlite_install_and_it_keeps_working() {
         text(&activity, "ol.events")
             .unwrap()
             .contains("App deleted")
+    );
+
+    let page = new
+        .admin()
+        .await
+        .page(&format!("/apps/connected-apps/{store_app}"))
+        .await;
+    assert_eq!(text(&page, "#app-require-pkce").as_deref(), Some("Yes"));
+    assert!(
+        text(&page, "#app-redirect-uris")
+            .unwrap()
+            .contains("http://localhost:3000/cb")
     );
 
     // New rows get new ids: past the copied ones and the deleted app's, never colliding.
