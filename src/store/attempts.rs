@@ -169,7 +169,11 @@ mod tests {
         let store = Store::open("sqlite::memory:").await.unwrap();
         let t0 = 1_800_000_000_000;
         for i in 0..10 {
-            assert_eq!(store.spend_rate("k", t0 + i, 10).await.unwrap(), None, "{i}");
+            assert_eq!(
+                store.spend_rate("k", t0 + i, 10).await.unwrap(),
+                None,
+                "{i}"
+            );
         }
         let wait = store.spend_rate("k", t0 + 10, 10).await.unwrap().unwrap();
         assert!((5_900..=6_000).contains(&wait), "{wait}");
@@ -178,12 +182,21 @@ mod tests {
             assert!(store.spend_rate("k", t0 + 20, 10).await.unwrap().is_some());
         }
         assert_eq!(store.spend_rate("k", t0 + 6_000, 10).await.unwrap(), None);
-        assert!(store.spend_rate("k", t0 + 6_001, 10).await.unwrap().is_some());
+        assert!(
+            store
+                .spend_rate("k", t0 + 6_001, 10)
+                .await
+                .unwrap()
+                .is_some()
+        );
         // Other keys have their own.
         assert_eq!(store.spend_rate("other", t0, 10).await.unwrap(), None);
         // After a quiet minute the whole burst is back.
         for i in 0..10 {
-            assert_eq!(store.spend_rate("k", t0 + 70_000 + i, 10).await.unwrap(), None);
+            assert_eq!(
+                store.spend_rate("k", t0 + 70_000 + i, 10).await.unwrap(),
+                None
+            );
         }
     }
 }
