@@ -77,12 +77,13 @@ impl AppKind {
         }
     }
 
-    /// The stored text back; anything else is a custom app, the kind every row had before store apps.
+    /// The stored text back. The schema allows only the two; were anything else read, it would be
+    /// treated as a store app, the kind the client-credentials grant refuses (failing closed).
     pub fn from_stored(s: &str) -> Self {
-        if s == "store" {
-            Self::Store
-        } else {
+        if s == "custom" {
             Self::Custom
+        } else {
+            Self::Store
         }
     }
 
