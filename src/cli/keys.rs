@@ -20,8 +20,12 @@ pub enum KeysCommand {
     List,
 }
 
+/// RFC 3339 to the second, as the columns of `keys list` have room for.
 fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
         .unwrap_or_default()
 }
 
@@ -38,7 +42,7 @@ pub(super) async fn run(cli: &Cli, command: &KeysCommand) -> Result<(), ExitCode
                 "new signing key {kid}: published now, signs from {} (in {} s, \
                  FRONTDESK_KEY_ACTIVATION_SECONDS); earlier keys stay published until their tokens expire",
                 rfc3339(activates_at),
-                config.key_activation.as_secs()
+                (activates_at - now).whole_seconds()
             );
         }
         KeysCommand::List => {

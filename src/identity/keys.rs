@@ -133,7 +133,9 @@ pub async fn rotate(
     activation: Duration,
 ) -> anyhow::Result<(String, OffsetDateTime)> {
     let (kid, private_key) = generate().await?;
-    let activates_at = now + activation;
+    // The first key of a database has nothing to wait for: nobody can have cached an older JWKS.
+    let first = store.newest_signing_key_id().await?.is_none();
+    let activates_at = if first { now } else { now + activation };
     let key = NewSigningKey {
         kid: &kid,
         private_key: &private_key,
