@@ -73,21 +73,23 @@ async fn active_claims(
     state: &IdentityState,
     token: &str,
 ) -> Result<Option<AccessClaims>, OAuthError> {
-    let mut keys = state.identity.keys.current();
-    if unknown_kid(&keys, token) {
+    let issuer = &state.config.public_url;
+    let now = state.clock.now().unix_timestamp();
+    let keys = state.identity.keys.current();
+    let mut verified = jwt::verify(&keys, token, issuer, now);
+    if verified.is_none() && unknown_kid(&keys, token) {
         // Signed by a key another instance has just started with (`FRONTDESK_KEY_ACTIVATION_SECONDS=0`)
         // before this one reloaded its keys: look once. Costs one small query per unknown kid, behind
-        // client authentication.
+        // client authentication; a token that verifies never gets here.
         state
             .identity
             .keys
             .reload_if_rotated(&state.store, state.clock.now())
             .await
             .map_err(OAuthError::Server)?;
-        keys = state.identity.keys.current();
+        verified = jwt::verify(&state.identity.keys.current(), token, issuer, now);
     }
-    let now = state.clock.now().unix_timestamp();
-    let Some(claims) = jwt::verify(&keys, token, &state.config.public_url, now) else {
+    let Some(claims) = verified else {
         return Ok(None);
     };
     let Some(secret_id) = secret_id_of(&claims.jti) else {
