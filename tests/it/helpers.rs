@@ -472,6 +472,12 @@ impl TestApp {
     }
 }
 
+/// The JWKS `app` serves, as any JSON type (`serde_json::Value`, `jsonwebtoken::jwk::JwkSet`).
+pub async fn served_jwks<T: serde::de::DeserializeOwned>(app: &TestApp) -> T {
+    let url = format!("{}/.well-known/openid-configuration/jwks", app.base);
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
 /// A client with no cookie jar that does not follow redirects: someone replaying a copied cookie.
 pub fn bare_client() -> reqwest::Client {
     reqwest::Client::builder()

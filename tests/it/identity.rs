@@ -44,15 +44,7 @@ async fn oauth2_token(
 
 /// Verifies `token` against the served JWKS, as a resource server would.
 async fn verify_with_jwks(app: &TestApp, token: &str) -> AccessClaims {
-    let jwks: JwkSet = reqwest::get(format!(
-        "{}/.well-known/openid-configuration/jwks",
-        app.base
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let jwks: JwkSet = served_jwks(app).await;
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, Algorithm::RS256);
     let kid = header.kid.expect("a kid header");
@@ -735,15 +727,7 @@ async fn retired_keys_drop_out_once_their_tokens_have_expired() {
         .reload(&app.store, app.core.clock.now())
         .await
         .unwrap();
-    let jwks: Value = reqwest::get(format!(
-        "{}/.well-known/openid-configuration/jwks",
-        app.base
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let jwks: Value = served_jwks(&app).await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
 }
 

@@ -44,15 +44,7 @@ fn kid_of(token: &str) -> String {
 }
 
 async fn jwks_kids(app: &TestApp) -> Vec<String> {
-    let jwks: Value = reqwest::get(format!(
-        "{}/.well-known/openid-configuration/jwks",
-        app.base
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let jwks: Value = served_jwks(app).await;
     jwks["keys"]
         .as_array()
         .unwrap()

@@ -76,8 +76,7 @@ async fn token(app: &TestApp, caller: (&str, &str)) -> String {
 
 /// The served JWKS.
 async fn jwks(app: &TestApp) -> JwkSet {
-    let url = format!("{}/.well-known/openid-configuration/jwks", app.base);
-    reqwest::get(url).await.unwrap().json().await.unwrap()
+    served_jwks(app).await
 }
 
 /// The claims of `token`, verified against `app`'s JWKS as a resource server would (issued by `iss`).
