@@ -215,12 +215,18 @@ meta() { podman image inspect --format "$1" "$IMAGE"; }
 [ "$(meta '{{.Config.User}}')" = "65532:65532" ] || fail "image user is \"$(meta '{{.Config.User}}')\", not 65532:65532"
 [ "$(meta '{{json .Config.Entrypoint}}')" = '["/usr/local/bin/frontdesk"]' ] || fail "entrypoint: $(meta '{{json .Config.Entrypoint}}')"
 [ "$(meta '{{json .Config.Cmd}}')" = '["serve"]' ] || fail "cmd: $(meta '{{json .Config.Cmd}}')"
-meta '{{json .Config.Healthcheck}}' | grep -q '"/usr/local/bin/frontdesk","healthcheck"' ||
-    fail "health check: $(meta '{{json .Config.Healthcheck}}')"
-meta '{{json .Config.ExposedPorts}}' | grep -q '8080/tcp' || fail "exposed ports: $(meta '{{json .Config.ExposedPorts}}')"
-meta '{{json .Config.Volumes}}' | grep -q '"/data"' || fail "volumes: $(meta '{{json .Config.Volumes}}')"
-meta '{{range .Config.Env}}{{println .}}{{end}}' | grep -qx 'DATABASE_URL=sqlite:///data/frontdesk.db' || fail "DATABASE_URL not set in the image"
-meta '{{range .Config.Env}}{{println .}}{{end}}' | grep -qx 'FRONTDESK_LISTEN=0.0.0.0:8080' || fail "FRONTDESK_LISTEN not set in the image"
+# Each value is read whole before it is searched: `podman ... | grep -q` under pipefail fails at random when
+# grep stops at its first match and podman is still writing (SIGPIPE).
+has() { grep -q${3:-} -- "$2" <<<"$1"; }
+healthcheck=$(meta '{{json .Config.Healthcheck}}')
+has "$healthcheck" '"/usr/local/bin/frontdesk","healthcheck"' || fail "health check: $healthcheck"
+ports=$(meta '{{json .Config.ExposedPorts}}')
+has "$ports" '8080/tcp' || fail "exposed ports: $ports"
+volumes=$(meta '{{json .Config.Volumes}}')
+has "$volumes" '"/data"' || fail "volumes: $volumes"
+env_lines=$(meta '{{range .Config.Env}}{{println .}}{{end}}')
+has "$env_lines" 'DATABASE_URL=sqlite:///data/frontdesk.db' x || fail "DATABASE_URL not set in the image"
+has "$env_lines" 'FRONTDESK_LISTEN=0.0.0.0:8080' x || fail "FRONTDESK_LISTEN not set in the image"
 ok "image config: user 65532:65532, entrypoint frontdesk serve, health check frontdesk healthcheck, port 8080, volume /data"
 podman run --rm --network=none --no-healthcheck --name "$PROBE" "$IMAGE" --version >"$WORK/version.txt" 2>&1 ||
     { cat "$WORK/version.txt"; fail "frontdesk --version in the image"; }
