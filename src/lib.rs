@@ -117,7 +117,7 @@ pub const BACKGROUND_TICK: std::time::Duration = std::time::Duration::from_secs(
 /// Round `round` of the periodic work: fold the metrics' histogram samples into their buckets (every
 /// round), notice key rotations made by `frontdesk keys rotate` (every round; a full reload, which also
 /// drops keys whose tokens have expired, every minute), write "last used" times in batches and forget
-/// stale cache entries (every 30 s), purge expired sessions, revocations and old failure counts (every hour, on one instance
+/// stale cache entries (every 30 s), purge expired sessions, revocations, codes, refresh tokens, grants and old failure counts (every hour, on one instance
 /// at a time: `store::Job::Purge`). Every failure is logged and none stops the rounds that follow.
 pub async fn background_round(
     core: &Core,
@@ -148,6 +148,11 @@ pub async fn background_round(
         let purge = async {
             if let Err(e) = core.store.purge_revoked_tokens(now).await {
                 tracing::error!(error = %format!("{e:#}"), "purging expired revocations failed");
+            }
+            // A grant's access tokens live at most a token lifetime past its end.
+            let grants_before = now - core.config.token_lifetime;
+            if let Err(e) = core.store.purge_grants(now, grants_before).await {
+                tracing::error!(error = %format!("{e:#}"), "purging expired grants failed");
             }
             // Every window and lock of the shared failure counts is shorter than an hour.
             let seconds = now.unix_timestamp();

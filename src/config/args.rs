@@ -44,6 +44,20 @@ pub struct ServeArgs {
         global = true
     )]
     pub key_activation_seconds: Option<String>,
+    /// Absolute lifetime of a refresh-token family (from the code exchange), in seconds.
+    #[arg(
+        long = "refresh-token-lifetime-seconds",
+        env = "FRONTDESK_REFRESH_TOKEN_LIFETIME_SECONDS",
+        global = true
+    )]
+    pub refresh_token_lifetime_seconds: Option<String>,
+    /// Sliding lifetime of a refresh token: unused this long, it expires (never past the absolute end).
+    #[arg(
+        long = "refresh-token-sliding-seconds",
+        env = "FRONTDESK_REFRESH_TOKEN_SLIDING_SECONDS",
+        global = true
+    )]
+    pub refresh_token_sliding_seconds: Option<String>,
     /// The `aud` claim of access tokens: audiences separated by commas.
     #[arg(
         long = "token-audience",

@@ -65,6 +65,10 @@ pub struct Config {
     pub token_lifetime: Duration,
     /// How long after `frontdesk keys rotate` the new key starts signing (it is published at once).
     pub key_activation: Duration,
+    /// The absolute end of a refresh-token family, counted from the code exchange (default 30 days).
+    pub refresh_token_lifetime: Duration,
+    /// A refresh token unused this long expires (default 15 days; never past the absolute end).
+    pub refresh_token_sliding: Duration,
     /// The `aud` claim of access tokens.
     pub token_audience: Vec<String>,
     pub metrics_listen: Option<SocketAddr>,
@@ -87,6 +91,8 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("token_lifetime", &self.token_lifetime)
             .field("key_activation", &self.key_activation)
+            .field("refresh_token_lifetime", &self.refresh_token_lifetime)
+            .field("refresh_token_sliding", &self.refresh_token_sliding)
             .field("token_audience", &self.token_audience)
             .field("metrics_listen", &self.metrics_listen)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -169,6 +175,20 @@ impl Config {
             0..=86_400,
             "seconds",
         )?;
+        let refresh_token_lifetime = whole_number(
+            "FRONTDESK_REFRESH_TOKEN_LIFETIME_SECONDS",
+            args.refresh_token_lifetime_seconds.as_deref(),
+            30 * 86_400,
+            60..=366 * 86_400,
+            "seconds",
+        )?;
+        let refresh_token_sliding = whole_number(
+            "FRONTDESK_REFRESH_TOKEN_SLIDING_SECONDS",
+            args.refresh_token_sliding_seconds.as_deref(),
+            15 * 86_400,
+            60..=366 * 86_400,
+            "seconds",
+        )?;
         let defaults = DbOptions::default();
         let db = DbOptions {
             max_connections: u32::try_from(whole_number(
@@ -249,6 +269,8 @@ impl Config {
             secure_cookies,
             token_lifetime: Duration::from_secs(token_lifetime),
             key_activation: Duration::from_secs(key_activation),
+            refresh_token_lifetime: Duration::from_secs(refresh_token_lifetime),
+            refresh_token_sliding: Duration::from_secs(refresh_token_sliding),
             token_audience,
             metrics_listen,
             trusted_proxies,

@@ -30,6 +30,7 @@ mod attempts;
 mod audit;
 mod constraint;
 mod copy;
+mod grants;
 mod identity;
 mod inline;
 mod keys;
@@ -50,6 +51,10 @@ pub use attempts::{AttemptCount, Limit, attempt_key};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use constraint::Constraint;
 pub use copy::{CopyReport, NOT_COPIED, TABLES, Table, TableCount, copy_database};
+pub use grants::{
+    AuthorizationCode, CodeRedemption, ConnectedApp, GrantRow, NewAuthorizationCode, NewGrant,
+    NewRefreshToken, RefreshUse,
+};
 pub use identity::ClientSecretRow;
 pub use keys::{NewSigningKey, SigningKeyRow};
 pub use pool::{DbOptions, Job, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};

@@ -161,6 +161,17 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
             Vec::new(),
         ),
         AuditEvent::PasswordReset => ("Password reset".into(), Vec::new()),
+        AuditEvent::AppConnected(connection) => (
+            "App connected".into(),
+            vec![format!("Scopes: {}", connection.scopes.join(", "))],
+        ),
+        AuditEvent::AppDisconnected(gone) => (
+            "App disconnected".into(),
+            vec![
+                format!("Client name: {}", gone.client_name),
+                format!("Consents removed: {}", gone.consents),
+            ],
+        ),
     }
 }
 
@@ -254,7 +265,7 @@ mod tests {
     use crate::domain::AuditAction;
     use crate::domain::PiiMode::{DontRetrieve, Retrieve};
     use crate::domain::audit::{
-        AppRegistration, AppSettings, DeletedApp, Invitation, Person, PersonSettings, Role,
+        AppRegistration, AppSettings, Connection, DeletedApp, Disconnection, Invitation, Person, PersonSettings, Role,
         SecretLabel,
     };
 
@@ -452,6 +463,21 @@ mod tests {
                 vec![],
             ),
             (AuditEvent::PasswordReset, "Password reset", vec![]),
+            (
+                AuditEvent::AppConnected(Connection {
+                    scopes: vec!["openid".into(), "setup.read".into()],
+                }),
+                "App connected",
+                vec!["Scopes: openid, setup.read"],
+            ),
+            (
+                AuditEvent::AppDisconnected(Disconnection {
+                    client_name: "Voice".into(),
+                    consents: 1,
+                }),
+                "App disconnected",
+                vec!["Client name: Voice", "Consents removed: 1"],
+            ),
         ]
     }
 

@@ -4,10 +4,14 @@
 
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::PiiMode;
+mod details;
+
+pub use details::{
+    AppRegistration, AppSettings, Change, Connection, DeletedApp, Disconnection, Invitation, Person,
+    PersonChange, PersonSettings, Role, SecretLabel, StoreSettings,
+};
 
 /// Declares `AuditAction` with its stored text, so `ALL` cannot miss a variant.
 macro_rules! audit_actions {
@@ -58,6 +62,10 @@ audit_actions! {
     PasswordResetIssued = "user.password_reset_issued",
     /// Someone set a new password through a reset link.
     PasswordReset = "user.password_reset",
+    /// A person authorized a store app for the account, or authorized more scopes for it.
+    AppConnected = "app.connected",
+    /// An admin disconnected a store app: its consents removed, its tokens revoked.
+    AppDisconnected = "app.disconnected",
 }
 
 /// Stored action text this version does not know.
@@ -83,96 +91,6 @@ impl std::fmt::Display for AuditAction {
     }
 }
 
-/// What an app was registered with. Never the secret itself, only its description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppRegistration {
-    pub client_code: String,
-    pub client_name: String,
-    pub pii_mode: PiiMode,
-    pub scopes: Vec<String>,
-    pub secret_description: String,
-    /// A store app's own settings; absent for a custom app (and in rows written before store apps).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<Box<StoreSettings>>,
-}
-
-/// The settings of an app that an edit can change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppSettings {
-    pub client_name: String,
-    pub pii_mode: PiiMode,
-    /// In catalog order.
-    pub scopes: Vec<String>,
-    /// A store app's own settings; absent for a custom app. Boxed: audit events are many, store apps few.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<Box<StoreSettings>>,
-}
-
-/// What only a store (authorization-code) app has. The URIs are kept as typed, in the order typed.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct StoreSettings {
-    pub logo_url: Option<String>,
-    pub redirect_uris: Vec<String>,
-    pub post_logout_redirect_uris: Vec<String>,
-    pub require_pkce: bool,
-}
-
-/// The same thing before and after a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Change<T> {
-    pub before: T,
-    pub after: T,
-}
-
-/// What a deleted app was.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeletedApp {
-    pub client_code: String,
-    pub client_name: String,
-    /// How many secrets went with it.
-    pub secrets: usize,
-}
-
-/// A secret, as the log names it: by its description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecretLabel {
-    pub description: String,
-}
-
-/// The person an event was about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    pub email: String,
-}
-
-/// Who was invited, as what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Invitation {
-    pub email: String,
-    pub is_admin: bool,
-}
-
-/// What an accepted invitation made its person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Role {
-    pub is_admin: bool,
-}
-
-/// The settings of a person that an edit can change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonSettings {
-    pub name: String,
-    pub is_admin: bool,
-    pub enabled: bool,
-}
-
-/// A change to a person: who, and their settings before and after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonChange {
-    pub email: String,
-    pub before: PersonSettings,
-    pub after: PersonSettings,
-}
 
 /// One thing that happened, with what the log keeps about it. Never holds secret material.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +109,8 @@ pub enum AuditEvent {
     PasswordChanged(Person),
     PasswordResetIssued(Person),
     PasswordReset,
+    AppConnected(Connection),
+    AppDisconnected(Disconnection),
 }
 
 impl AuditEvent {
@@ -210,6 +130,8 @@ impl AuditEvent {
             Self::PasswordChanged(_) => AuditAction::PasswordChanged,
             Self::PasswordResetIssued(_) => AuditAction::PasswordResetIssued,
             Self::PasswordReset => AuditAction::PasswordReset,
+            Self::AppConnected(_) => AuditAction::AppConnected,
+            Self::AppDisconnected(_) => AuditAction::AppDisconnected,
         }
     }
 
@@ -227,6 +149,8 @@ impl AuditEvent {
             Self::UserDeleted(d) | Self::PasswordChanged(d) | Self::PasswordResetIssued(d) => {
                 to_value(d)
             }
+            Self::AppConnected(d) => to_value(d),
+            Self::AppDisconnected(d) => to_value(d),
             Self::SignedIn | Self::SignInFailed | Self::PasswordReset => {
                 Ok(Value::Object(serde_json::Map::new()))
             }
@@ -251,6 +175,8 @@ impl AuditEvent {
             AuditAction::PasswordChanged => Self::PasswordChanged(read(details)?),
             AuditAction::PasswordResetIssued => Self::PasswordResetIssued(read(details)?),
             AuditAction::PasswordReset => Self::PasswordReset,
+            AuditAction::AppConnected => Self::AppConnected(read(details)?),
+            AuditAction::AppDisconnected => Self::AppDisconnected(read(details)?),
         })
     }
 }
@@ -405,6 +331,21 @@ mod tests {
                 json!({ "email": "ada@example.com" }),
             ),
             (AuditEvent::PasswordReset, "user.password_reset", json!({})),
+            (
+                AuditEvent::AppConnected(Connection {
+                    scopes: vec![s("openid"), s("setup.read")],
+                }),
+                "app.connected",
+                json!({ "scopes": ["openid", "setup.read"] }),
+            ),
+            (
+                AuditEvent::AppDisconnected(Disconnection {
+                    client_name: s("Voice"),
+                    consents: 2,
+                }),
+                "app.disconnected",
+                json!({ "client_name": "Voice", "consents": 2 }),
+            ),
         ]
     }
 
