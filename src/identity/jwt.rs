@@ -1,4 +1,4 @@
-//! Access tokens: RS256 JWTs, signed directly with the parsed aws-lc-rs key (constant-time RSA; parsing
+//! Access tokens and id_tokens: RS256 JWTs, signed directly with the parsed aws-lc-rs key (constant-time RSA; parsing
 //! the key once instead of per token is what makes the token endpoint fast) and verified with jsonwebtoken.
 
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
@@ -24,6 +24,39 @@ pub struct AccessClaims {
     pub jti: String,
 }
 
+/// The claims of an OpenID Connect id_token (Core §2), with the hosted service's `account_code`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    /// The client ID.
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub auth_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// `at_hash` of the access token issued with it.
+    pub at_hash: String,
+    pub account_code: String,
+    /// With `profile`: the email, as the hosted service puts it in `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// With `profile`: the display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+}
+
+/// OpenID Connect Core §3.1.3.6: the left half of the SHA-256 of the access token, base64url.
+pub fn at_hash(access_token: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+}
+
+/// The `typ` header of access tokens (RFC 9068); id_tokens say `JWT`.
+const ACCESS_TOKEN_TYP: &str = "at+jwt";
+const ID_TOKEN_TYP: &str = "JWT";
+
 #[derive(Serialize)]
 struct Header<'a> {
     alg: &'static str,
@@ -31,12 +64,20 @@ struct Header<'a> {
     kid: &'a str,
 }
 
-/// Signs `claims` as a compact JWS.
+/// Signs access token `claims` as a compact JWS.
 pub fn sign(key: &SigningKey, claims: &AccessClaims) -> anyhow::Result<String> {
+    sign_as(key, ACCESS_TOKEN_TYP, claims)
+}
+
+/// Signs id_token `claims` as a compact JWS.
+pub fn sign_id_token(key: &SigningKey, claims: &IdClaims) -> anyhow::Result<String> {
+    sign_as(key, ID_TOKEN_TYP, claims)
+}
+
+fn sign_as(key: &SigningKey, typ: &'static str, claims: &impl Serialize) -> anyhow::Result<String> {
     let header = serde_json::to_vec(&Header {
         alg: "RS256",
-        // RFC 9068: a JWT access token.
-        typ: "at+jwt",
+        typ,
         kid: &key.kid,
     })?;
     let payload = serde_json::to_vec(claims)?;
@@ -63,6 +104,8 @@ pub fn sign(key: &SigningKey, claims: &AccessClaims) -> anyhow::Result<String> {
 /// Anything else (malformed, foreign, expired, not yet valid) is `None`.
 pub fn verify(keys: &KeySet, token: &str, issuer: &str, now: i64) -> Option<AccessClaims> {
     let header = jsonwebtoken::decode_header(token).ok()?;
+    // An id_token is signed by the same keys: it is never an access token.
+    (header.typ.as_deref() == Some(ACCESS_TOKEN_TYP)).then_some(())?;
     let key = keys.find(header.kid.as_deref()?)?;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[issuer]);
@@ -76,4 +119,35 @@ pub fn verify(keys: &KeySet, token: &str, issuer: &str, now: i64) -> Option<Acce
         .ok()?
         .claims;
     (claims.nbf <= now && now < claims.exp).then_some(claims)
+}
+
+/// The claims of an id_token this server issued (signature and issuer checked, expiry not: OpenID
+/// Connect RP-Initiated Logout accepts an expired `id_token_hint`). Anything else is `None`.
+pub fn verify_id_token_hint(keys: &KeySet, token: &str, issuer: &str) -> Option<IdClaims> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    (header.typ.as_deref() == Some(ID_TOKEN_TYP)).then_some(())?;
+    let key = keys.find(header.kid.as_deref()?)?;
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_issuer(&[issuer]);
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+    jsonwebtoken::decode::<IdClaims>(token, &key.decoding, &validation)
+        .ok()
+        .map(|data| data.claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_hash_is_the_left_half_of_the_sha256_in_base64url() {
+        // The example of OpenID Connect Core, Appendix A.3.
+        assert_eq!(
+            at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+    }
 }

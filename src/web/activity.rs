@@ -265,8 +265,8 @@ mod tests {
     use crate::domain::AuditAction;
     use crate::domain::PiiMode::{DontRetrieve, Retrieve};
     use crate::domain::audit::{
-        AppRegistration, AppSettings, Connection, DeletedApp, Disconnection, Invitation, Person, PersonSettings, Role,
-        SecretLabel,
+        AppRegistration, AppSettings, Connection, DeletedApp, Disconnection, Invitation, Person,
+        PersonSettings, Role, SecretLabel,
     };
 
     fn app(name: &str, pii_mode: crate::domain::PiiMode, scopes: &[&str]) -> AppSettings {

@@ -195,7 +195,7 @@ async fn submit(
         return invalid(StatusCode::GONE, "This link has already been used");
     };
     // A new session id; any other session of a user whose password was reset ends (fingerprint).
-    session::sign_in(&session, user_id, &hash).await?;
+    session::sign_in(&session, user_id, &hash, state.clock.now()).await?;
     let welcome = match flow {
         Flow::Invitation => "Welcome! Your account is ready.",
         Flow::PasswordReset => "Your password was changed.",

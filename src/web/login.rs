@@ -108,7 +108,7 @@ async fn submit(
 
     match user {
         Some(user) if matches && user.enabled => {
-            session::sign_in(&session, user.id, &user.password_hash).await?;
+            session::sign_in(&session, user.id, &user.password_hash, now).await?;
             throttle::succeeded(&state.store, &email).await?;
             metrics::counter!("frontdesk_sign_ins_total", "outcome" => "success").increment(1);
             let entry = AuditEntry {

@@ -84,7 +84,7 @@ async fn change_password(
     let entry = people_event(&me, addr, AuditEvent::PasswordChanged(person));
     state.store.set_password(me.user.id, &hash, entry).await?;
     // Other sessions of this user end at their next request; this one continues under a new id.
-    session::sign_in(&me.session, me.user.id, &hash).await?;
+    session::sign_in(&me.session, me.user.id, &hash, state.clock.now()).await?;
     session::set_flash(
         &me.session,
         "Your password was changed. Your other sessions were signed out.",

@@ -23,6 +23,10 @@ struct SignedIn {
     user_id: i64,
     /// Hex digest of the password hash at sign-in.
     auth_hash: String,
+    /// When the person typed their password (Unix seconds): the id_token's `auth_time`. Absent in
+    /// sessions begun before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<i64>,
 }
 
 fn fingerprint(hash: &SecretHash) -> String {
@@ -63,11 +67,12 @@ pub(super) async fn verify_csrf(session: &Session, presented: &str) -> Result<()
     }
 }
 
-/// Signs a user in: a new session id (no fixation) and a new CSRF token.
+/// Signs a user in at `at`: a new session id (no fixation) and a new CSRF token.
 pub async fn sign_in(
     session: &Session,
     user_id: i64,
     password_hash: &SecretHash,
+    at: time::OffsetDateTime,
 ) -> Result<(), AppError> {
     session.cycle_id().await?;
     session
@@ -76,6 +81,7 @@ pub async fn sign_in(
             SignedIn {
                 user_id,
                 auth_hash: fingerprint(password_hash),
+                at: Some(at.unix_timestamp()),
             },
         )
         .await?;
@@ -89,6 +95,15 @@ pub async fn signed_in_user(session: &Session) -> Result<Option<(i64, String)>, 
         .get::<SignedIn>(AUTH_KEY)
         .await?
         .map(|s| (s.user_id, s.auth_hash)))
+}
+
+/// When the signed-in person typed their password, if the session knows.
+pub async fn signed_in_at(session: &Session) -> Result<Option<time::OffsetDateTime>, AppError> {
+    Ok(session
+        .get::<SignedIn>(AUTH_KEY)
+        .await?
+        .and_then(|s| s.at)
+        .and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok()))
 }
 
 /// True when the fingerprint taken at sign-in still matches the user's password hash.

@@ -9,8 +9,8 @@ use serde_json::Value;
 mod details;
 
 pub use details::{
-    AppRegistration, AppSettings, Change, Connection, DeletedApp, Disconnection, Invitation, Person,
-    PersonChange, PersonSettings, Role, SecretLabel, StoreSettings,
+    AppRegistration, AppSettings, Change, Connection, DeletedApp, Disconnection, Invitation,
+    Person, PersonChange, PersonSettings, Role, SecretLabel, StoreSettings,
 };
 
 /// Declares `AuditAction` with its stored text, so `ALL` cannot miss a variant.
@@ -90,7 +90,6 @@ impl std::fmt::Display for AuditAction {
         f.write_str(self.as_str())
     }
 }
-
 
 /// One thing that happened, with what the log keeps about it. Never holds secret material.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +208,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::PiiMode;
 
     fn s(text: &str) -> String {
         text.to_owned()

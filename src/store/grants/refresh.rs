@@ -20,7 +20,7 @@ pub enum RefreshUse {
     Fresh {
         scopes: Vec<String>,
         expires_at: OffsetDateTime,
-        grant: GrantRow,
+        grant: Box<GrantRow>,
     },
     /// Used before: its whole family (grant) is revoked now.
     Reused,
@@ -52,7 +52,7 @@ impl Store {
                 Some(grant) => RefreshUse::Fresh {
                     scopes: scope_list(&scopes),
                     expires_at: from_text(&expires_at),
-                    grant,
+                    grant: Box::new(grant),
                 },
                 None => RefreshUse::Unknown,
             });
