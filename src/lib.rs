@@ -49,7 +49,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     PasswordHasher.dummy_hash();
     Ok(Prepared {
         identity: Arc::new(Identity {
-            keys,
+            keys: Arc::new(keys),
             authenticator: Authenticator::new(clock.clone()),
         }),
         core: Core {
@@ -68,6 +68,7 @@ pub fn app(prepared: Prepared) -> Router {
     let web = web::router(
         WebState {
             core: prepared.core.clone(),
+            keys: prepared.identity.keys.clone(),
         },
         prepared.sessions,
     );

@@ -28,7 +28,8 @@ use crate::state::Core;
 
 /// The identity server's own parts: its keys and its client authenticator (with caches and limits).
 pub struct Identity {
-    pub keys: KeyRing,
+    /// Shared with the dashboard's door, which checks the id_tokens apps send to `/connect/endsession`.
+    pub keys: Arc<KeyRing>,
     pub authenticator: Authenticator,
 }
 

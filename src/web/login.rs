@@ -36,6 +36,20 @@ fn local_path(next: &str) -> &str {
     if ok { next } else { HOME }
 }
 
+/// The sign-in page's policy. Browsers apply `form-action` to every redirect after a form is sent,
+/// and signing in on the way to `/connect/authorize` can end, through a remembered consent, at the
+/// app's redirect URI: then the policy allows what a store app's redirect URI may be (https, or
+/// http on a loopback name; CSP cannot name `[::1]`).
+fn form_policy(next: &str) -> Option<[(axum::http::HeaderName, axum::http::HeaderValue); 1]> {
+    next.starts_with("/connect/authorize?").then(|| {
+        let targets = ["https:", "http://localhost:*", "http://127.0.0.1:*"].map(String::from);
+        [(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            crate::http::headers::csp_allowing(&targets, &[]),
+        )]
+    })
+}
+
 #[derive(Template)]
 #[template(path = "login/page.html")]
 struct LoginPage<'a> {
@@ -61,7 +75,7 @@ async fn show(session: Session, Query(q): Query<NextQuery>) -> Result<Response, 
         next: &q.next,
         error: None,
     };
-    Ok(render(&page)?.into_response())
+    Ok((form_policy(&q.next), render(&page)?).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -99,7 +113,8 @@ async fn submit(
             next: &form.next,
             error: Some("Enter the email address you sign in with, such as name@example.com."),
         };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        let policy = form_policy(&form.next);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, policy, render(&page)?).into_response());
     }
     let user = state.store.user_by_email(&email).await?;
     let password = SecretValue::from_presented(form.password);
@@ -139,7 +154,8 @@ async fn submit(
                 next: &form.next,
                 error: Some("Incorrect email or password."),
             };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+            let policy = form_policy(&form.next);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, policy, render(&page)?).into_response())
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod activity;
 pub mod apps;
+mod connect;
 pub mod error;
 mod extract;
 mod links;
@@ -28,10 +29,12 @@ use self::error::{AppError, error_page};
 use crate::http::door::door;
 use crate::state::Core;
 
-/// What the dashboard's handlers see: the core.
+/// What the dashboard's handlers see: the core, and the published signing keys (to check the
+/// id_tokens apps send back to `/connect/endsession`).
 #[derive(Clone)]
 pub struct WebState {
     pub core: Core,
+    pub keys: std::sync::Arc<crate::identity::KeyRing>,
 }
 
 impl std::ops::Deref for WebState {
@@ -96,6 +99,7 @@ pub fn router(state: WebState, sessions: Sessions) -> Router {
         .merge(users::router())
         .merge(links::router())
         .merge(profile::router())
+        .merge(connect::router())
         .route("/static/{file}", get(static_file))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(same_origin_posts));

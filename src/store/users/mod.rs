@@ -20,6 +20,8 @@ pub struct User {
     pub is_admin: bool,
     pub enabled: bool,
     pub last_sign_in_at: Option<OffsetDateTime>,
+    /// The person's `sub` in tokens: opaque, never reused.
+    pub subject: String,
 }
 
 impl User {
@@ -50,6 +52,7 @@ struct UserRow {
     is_admin: bool,
     enabled: bool,
     last_sign_in_at: Option<String>,
+    subject: String,
 }
 
 impl From<UserRow> for User {
@@ -62,12 +65,13 @@ impl From<UserRow> for User {
             is_admin: row.is_admin,
             enabled: row.enabled,
             last_sign_in_at: row.last_sign_in_at.as_deref().map(from_text),
+            subject: row.subject,
         }
     }
 }
 
 const USER_COLUMNS: &str =
-    "id, email, display_name, password_hash, is_admin, enabled, last_sign_in_at";
+    "id, email, display_name, password_hash, is_admin, enabled, last_sign_in_at, subject";
 
 /// Why a change to a user was refused.
 #[derive(Debug, thiserror::Error)]

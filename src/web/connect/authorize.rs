@@ -1,0 +1,353 @@
+//! `GET /connect/authorize`: check the request, have the person sign in, ask for their consent (or
+//! find it remembered) and send a code back. `POST /connect/authorize`: the consent screen's answer.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::request::{self, Checked, Params, Refusal};
+use super::{error_page, redirect_to};
+use crate::domain::audit::Connection;
+use crate::domain::{AuditEvent, random_token, token_hash};
+use crate::http::ClientAddr;
+use crate::http::headers::{csp_allowing, csp_origin};
+use crate::store::{AppDetail, NewAuthorizationCode};
+use crate::web::apps::audit_entry;
+use crate::web::error::AppError;
+use crate::web::{CsrfForm, CurrentUser, WebState, render, session};
+
+/// How long a code may wait for its exchange (RFC 6749 §4.1.2 recommends at most 10 minutes).
+const CODE_LIFETIME: time::Duration = time::Duration::minutes(5);
+
+pub async fn start(
+    State(state): State<WebState>,
+    RawQuery(query): RawQuery,
+    user: Result<CurrentUser, AppError>,
+) -> Result<Response, AppError> {
+    let issuer = state.config.public_url.clone();
+    let Ok(pairs) = crate::http::urlencoded::decode(query.unwrap_or_default().as_bytes()) else {
+        return Ok(error_page(
+            "invalid_request",
+            "The request is not valid UTF-8.",
+        ));
+    };
+    let params = Params::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (app, checked) = match load_and_check(&state, &params).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(refusal.respond(&issuer)),
+    };
+    let back = |error, description: &str| {
+        Refusal::Redirect {
+            redirect_uri: checked.redirect_uri.clone(),
+            error,
+            description: description.to_owned(),
+            state: checked.state.clone(),
+        }
+        .respond(&issuer)
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(AppError::SignInRequired { .. }) if checked.prompt_none => {
+            return Ok(back("login_required", "the person is not signed in"));
+        }
+        Err(e) => return Err(e),
+    };
+    if !user.user.is_admin {
+        if checked.prompt_none {
+            return Ok(back(
+                "consent_required",
+                "only an account admin can authorize this app",
+            ));
+        }
+        return not_allowed_page(&state, &user, &app, &checked, &params).await;
+    }
+    let consented = state
+        .store
+        .consent(app.id, user.user.id)
+        .await?
+        .unwrap_or_default();
+    let covered = checked.scopes.iter().all(|s| consented.contains(s));
+    if covered && !checked.prompt_consent {
+        return issue_code(&state, &user, &app, &checked).await;
+    }
+    if checked.prompt_none {
+        return Ok(back(
+            "consent_required",
+            "the person has not authorized these scopes",
+        ));
+    }
+    consent_page(&state, &user, &app, &checked, &params, &consented)
+}
+
+/// The consent form: the decision and the request, sent back as it came.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsentForm {
+    decision: String,
+    response_type: Option<String>,
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    prompt: Option<String>,
+    response_mode: Option<String>,
+    request: Option<String>,
+    request_uri: Option<String>,
+}
+
+impl ConsentForm {
+    fn params(&self) -> Params {
+        let fields = [
+            ("response_type", &self.response_type),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("nonce", &self.nonce),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+            ("prompt", &self.prompt),
+            ("response_mode", &self.response_mode),
+            ("request", &self.request),
+            ("request_uri", &self.request_uri),
+        ];
+        Params::from_pairs(
+            fields
+                .into_iter()
+                .filter_map(|(name, value)| value.as_deref().map(|v| (name, v))),
+        )
+    }
+}
+
+/// The consent screen's answer. The request is checked again from scratch: the form is only the
+/// person's own copy of it.
+pub async fn decide(
+    State(state): State<WebState>,
+    user: CurrentUser,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(form): CsrfForm<ConsentForm>,
+) -> Result<Response, AppError> {
+    let issuer = state.config.public_url.clone();
+    let (app, checked) = match load_and_check(&state, &form.params()).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(refusal.respond(&issuer)),
+    };
+    match form.decision.as_str() {
+        "cancel" => Ok(Refusal::Redirect {
+            redirect_uri: checked.redirect_uri,
+            error: "access_denied",
+            description: "the person did not authorize the app".to_owned(),
+            state: checked.state,
+        }
+        .respond(&issuer)),
+        "authorize" if user.user.is_admin => {
+            let before = state
+                .store
+                .consent(app.id, user.user.id)
+                .await?
+                .unwrap_or_default();
+            if !checked.scopes.iter().all(|s| before.contains(s)) {
+                let all = before.iter().chain(&checked.scopes).map(String::as_str);
+                let scopes = state
+                    .catalog
+                    .parse_store_selection(all)
+                    .map_err(|why| AppError::Internal(anyhow::anyhow!(why)))?;
+                let event = AuditEvent::AppConnected(Connection {
+                    scopes: scopes.clone(),
+                });
+                let entry = audit_entry(&user, addr, &app.client_id, event);
+                state
+                    .store
+                    .save_consent(app.id, user.user.id, &scopes, &entry)
+                    .await?;
+                tracing::info!(client_id = %app.client_id, user_id = user.user.id, "app authorized");
+            }
+            issue_code(&state, &user, &app, &checked).await
+        }
+        "authorize" => Err(AppError::Forbidden),
+        _ => Err(AppError::Rejected {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            message: "Choose Authorize or Cancel; nothing was changed.".into(),
+        }),
+    }
+}
+
+/// The app the request names and the request checked against it.
+async fn load_and_check(
+    state: &WebState,
+    params: &Params,
+) -> Result<Result<(AppDetail, Checked), Refusal>, AppError> {
+    let client_id = match request::client_id(params) {
+        Ok(id) => id,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let app = state
+        .store
+        .app_detail(&state.config.account_code, client_id)
+        .await?;
+    Ok(request::check(params, app, &state.catalog))
+}
+
+/// Stores a code for the request and sends it to the app.
+async fn issue_code(
+    state: &WebState,
+    user: &CurrentUser,
+    app: &AppDetail,
+    checked: &Checked,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let auth_time = session::signed_in_at(&user.session)
+        .await?
+        .or(user.user.last_sign_in_at)
+        .unwrap_or(now);
+    let code = random_token();
+    state
+        .store
+        .add_authorization_code(&NewAuthorizationCode {
+            code_hash: &token_hash(&code),
+            app_id: app.id,
+            user_id: user.user.id,
+            scopes: &checked.scopes,
+            redirect_uri: &checked.redirect_uri,
+            redirect_uri_sent: checked.redirect_uri_sent,
+            nonce: checked.nonce.as_deref(),
+            code_challenge: checked.code_challenge.as_deref(),
+            auth_time,
+            expires_at: now + CODE_LIFETIME,
+        })
+        .await?;
+    Ok(redirect_to(
+        &checked.redirect_uri,
+        &[
+            ("code", Some(&code)),
+            ("state", checked.state.as_deref()),
+            ("iss", Some(&state.config.public_url)),
+        ],
+    ))
+}
+
+/// A requested scope on the consent screen: name, display name, and whether it is new to the person.
+type ScopeLine = (String, String, bool);
+
+#[derive(Template)]
+#[template(path = "connect/consent.html")]
+struct ConsentPage<'a> {
+    client_name: &'a str,
+    client_id: &'a str,
+    logo_url: Option<&'a str>,
+    account_code: &'a str,
+    user_name: &'a str,
+    user_email: &'a str,
+    groups: Vec<(String, Vec<ScopeLine>)>,
+    csrf_token: &'a str,
+    request: Vec<(&'static str, &'a str)>,
+}
+
+fn consent_page(
+    state: &WebState,
+    user: &CurrentUser,
+    app: &AppDetail,
+    checked: &Checked,
+    params: &Params,
+    consented: &[String],
+) -> Result<Response, AppError> {
+    let mut groups: Vec<(String, Vec<ScopeLine>)> = Vec::new();
+    for scope in &checked.scopes {
+        let (group, display) = match request::oidc_display_name(scope) {
+            Some(display) => ("OpenID Connect".to_owned(), display.to_owned()),
+            None => state
+                .catalog
+                .groups()
+                .iter()
+                .find_map(|g| {
+                    let info = g.scopes.iter().find(|s| &s.name == scope)?;
+                    Some((g.name.clone(), info.display_name.clone()))
+                })
+                .unwrap_or_else(|| ("Other".to_owned(), scope.clone())),
+        };
+        let line = (scope.clone(), display, !consented.contains(scope));
+        match groups.iter_mut().find(|(name, _)| *name == group) {
+            Some((_, lines)) => lines.push(line),
+            None => groups.push((group, vec![line])),
+        }
+    }
+    let logo_url = app.store.as_ref().and_then(|s| s.logo_url.as_deref());
+    let page = ConsentPage {
+        client_name: &app.client_name,
+        client_id: &app.client_id,
+        logo_url,
+        account_code: state.config.account_code.as_str(),
+        user_name: &user.user.display_name,
+        user_email: &user.user.email,
+        groups,
+        csrf_token: &user.csrf_token,
+        request: params.present(),
+    };
+    let images: Vec<String> = logo_url.and_then(csp_origin).into_iter().collect();
+    Ok(with_policy(render(&page)?, checked, &images))
+}
+
+#[derive(Template)]
+#[template(path = "connect/not_allowed.html")]
+struct NotAllowedPage<'a> {
+    client_name: &'a str,
+    client_id: &'a str,
+    account_code: &'a str,
+    user_email: &'a str,
+    /// Enabled account admins: name and email.
+    admins: Vec<(String, String)>,
+    csrf_token: &'a str,
+    request: Vec<(&'static str, &'a str)>,
+}
+
+/// A member asked to connect an app: why they cannot, and whom to ask.
+async fn not_allowed_page(
+    state: &WebState,
+    user: &CurrentUser,
+    app: &AppDetail,
+    checked: &Checked,
+    params: &Params,
+) -> Result<Response, AppError> {
+    let admins = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.is_admin && u.enabled)
+        .map(|u| (u.display_name, u.email))
+        .collect();
+    let page = NotAllowedPage {
+        client_name: &app.client_name,
+        client_id: &app.client_id,
+        account_code: state.config.account_code.as_str(),
+        user_email: &user.user.email,
+        admins,
+        csrf_token: &user.csrf_token,
+        request: params.present(),
+    };
+    Ok(with_policy(render(&page)?, checked, &[]))
+}
+
+/// A page whose form ends in a redirect to the app: its policy allows that one origin, and nothing
+/// keeps a copy of the page (it holds the session's CSRF token).
+fn with_policy(
+    page: axum::response::Html<String>,
+    checked: &Checked,
+    images: &[String],
+) -> Response {
+    let targets: Vec<String> = csp_origin(&checked.redirect_uri).into_iter().collect();
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            csp_allowing(&targets, images),
+        )],
+        crate::http::NO_STORE,
+        page,
+    )
+        .into_response()
+}
