@@ -6,7 +6,7 @@ use frontdesk::domain::audit::Connection;
 use frontdesk::store::{AuditEntry, NewAuthorizationCode, NewGrant};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::helpers::*;
 use crate::store_apps::register_store_app;
@@ -50,7 +50,7 @@ async fn connect(app: &TestApp, client_id: &str, email: &str) {
 async fn grant(app: &TestApp, client_id: &str, email: &str, code_hash: &str) -> i64 {
     let scopes = vec!["openid".to_owned(), "offline_access".to_owned()];
     let (app_id, user_id) = (app_id(app, client_id).await, user_id(app, email).await);
-    let now = OffsetDateTime::now_utc();
+    let now = app.core.clock.now();
     app.store
         .add_authorization_code(&NewAuthorizationCode {
             code_hash,
@@ -117,11 +117,11 @@ async fn the_list_shows_connected_store_apps_beside_custom_apps() {
     );
     assert!(select(&page, "#connections table").is_empty());
 
-    let before = OffsetDateTime::now_utc().date().to_string();
+    let before = app.core.clock.now().date().to_string();
     connect(&app, &store_id, ADMIN_EMAIL).await;
     connect(&app, &store_id, MEMBER_EMAIL).await;
     let page = admin.page(LIST).await;
-    let after = OffsetDateTime::now_utc().date().to_string();
+    let after = app.core.clock.now().date().to_string();
     assert_eq!(
         text(&page, "#connections h2").as_deref(),
         Some("Store apps connected to this account")
@@ -236,7 +236,7 @@ async fn disconnecting_removes_consents_revokes_grants_and_is_in_activity() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0][1], other_id);
     assert_eq!(app.count("consents").await, 1);
-    let now = OffsetDateTime::now_utc();
+    let now = app.core.clock.now();
     for id in grants {
         let g = app.store.grant(id).await.unwrap().unwrap();
         assert!(g.revoked && !g.active_at(now), "grant {id}");
