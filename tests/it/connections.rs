@@ -288,3 +288,37 @@ async fn unknown_and_unconnected_apps_cannot_be_disconnected() {
     }
     assert_eq!(app.app_events().await, events);
 }
+
+#[tokio::test]
+async fn a_store_apps_page_says_whether_it_is_connected() {
+    let app = TestApp::spawn().await;
+    let (store_id, _) = register_store_app(&app, "HELPER").await;
+    let url = format!("/apps/connected-apps/{store_id}");
+    let (admin, member) = (app.admin().await, app.member().await);
+
+    let page = admin.page(&url).await;
+    assert_eq!(
+        text(&page, "#app-connection").as_deref(),
+        Some("Not connected")
+    );
+    assert!(select(&page, "a[href$='/disconnect']").is_empty());
+
+    connect(&app, &store_id, ADMIN_EMAIL).await;
+    connect(&app, &store_id, MEMBER_EMAIL).await;
+    let page = admin.page(&url).await;
+    assert_eq!(
+        text(&page, "#app-connection").as_deref(),
+        Some("Connected by 2 people · Disconnect")
+    );
+    let link = select(&page, "#app-connection a");
+    assert_eq!(
+        link[0].value().attr("href"),
+        Some(&*disconnect_url(&store_id))
+    );
+    let page = member.page(&url).await;
+    assert_eq!(
+        text(&page, "#app-connection").as_deref(),
+        Some("Connected by 2 people")
+    );
+    assert!(select(&page, "a[href$='/disconnect']").is_empty());
+}
