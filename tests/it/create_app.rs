@@ -165,9 +165,10 @@ async fn an_admin_registers_an_app_and_gets_its_credentials_once() {
         .collect();
     assert_eq!(row[0], "Voice assistant");
     assert_eq!(row[1], "DEMO-SP-VOICEHIVE");
-    assert_eq!(row[2], "2");
-    assert_eq!(row[3], "Retrieve");
-    assert_eq!(row[4].len(), "2026-01-01".len());
+    assert_eq!(row[2], "Custom app");
+    assert_eq!(row[3], "2");
+    assert_eq!(row[4], "Retrieve");
+    assert_eq!(row[5].len(), "2026-01-01".len());
 
     // Stored: the app, both scopes, one secret (as a hash that verifies), one audit row.
     assert_eq!(app.app_tables().await, (1, 2, 1, 1));

@@ -7,6 +7,7 @@
 
 mod authorize;
 mod cli;
+mod connections;
 mod crash;
 mod create_app;
 mod db_copy;

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use super::connections::{ConnectionRow, find_connection};
 use super::form::token_curl;
 use super::{Moment, app_path, audit_entry};
 use crate::domain::AuditEvent;
@@ -52,6 +53,8 @@ struct AppPage {
     create_link: String,
     token_curl: String,
     events: Vec<EventView>,
+    /// A store app's connection to the account, if anyone authorized it.
+    connection: Option<ConnectionRow>,
 }
 
 /// The app's scopes under their APIs, in catalog order, with display names (a store app's OpenID
@@ -140,8 +143,13 @@ pub async fn show(
             last_used: s.last_used_at.map(Moment::of),
         })
         .collect();
+    let connection = match app.store {
+        Some(_) => find_connection(&state, &app.client_id).await?,
+        None => None,
+    };
     render(&AppPage {
         layout: user.layout("connected-apps"),
+        connection,
         pii_label: app.pii_mode.label(),
         created: Moment::of(app.created_at),
         groups: granted_groups(&state, &app.scopes),

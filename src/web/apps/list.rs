@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
 
+use super::connections::{ConnectionRow, connection_rows};
 use super::{Moment, list_url};
 use crate::domain::AppKind;
 use crate::store::{AppQuery, AppSort};
@@ -60,6 +61,8 @@ struct ListPage {
     pages: i64,
     prev_url: Option<String>,
     next_url: Option<String>,
+    /// Store apps people in the account have authorized, beside the custom apps.
+    connections: Vec<ConnectionRow>,
 }
 
 pub async fn list(
@@ -121,6 +124,7 @@ pub async fn list(
         pages,
         prev_url: (page > 1).then(|| list_url(search, sort_key, page - 1)),
         next_url: (page < pages).then(|| list_url(search, sort_key, page + 1)),
+        connections: connection_rows(&state).await?,
     })
 }
 

@@ -1,6 +1,8 @@
-//! Apps > Connected apps: the list, the "Add a new app" choice, the New custom app form, and each app's
-//! page with its edits, secrets and deletion; Apps > My store apps (`store`), whose apps share those pages.
+//! Apps > Connected apps: the list, the "Add a new app" choice, the New custom app form, each app's
+//! page with its edits, secrets and deletion, and the store apps connected to the account
+//! (`connections`); Apps > My store apps (`store`), whose apps share those pages.
 
+mod connections;
 pub mod create;
 mod detail;
 mod edit;
@@ -39,6 +41,10 @@ pub fn router() -> Router<WebState> {
         .route(
             "/apps/connected-apps/{client_id}/delete",
             get(detail::confirm_delete).post(detail::delete),
+        )
+        .route(
+            "/apps/connected-apps/{client_id}/disconnect",
+            get(connections::confirm_disconnect).post(connections::disconnect),
         )
         .route(
             "/apps/connected-apps/{client_id}/secrets/new",
