@@ -14,7 +14,6 @@ use crate::store_apps::{post_store_app, register_store_app, with};
 pub const CALLBACK: &str = "https://app.example.com/callback";
 /// A valid S256 challenge (of the verifier in RFC 7636 Appendix B).
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM";
-pub const VERIFIER: &str = "dBjftJeZ4CVP-mJ0zyX0ImRZbE4fEGx17nwaMa4lE2s";
 
 /// The query of an authorization request for `client_id`, with `extra` added and any parameter
 /// named in `without` left out.

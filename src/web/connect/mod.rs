@@ -5,6 +5,8 @@
 
 mod authorize;
 mod endsession;
+mod pages;
+mod params;
 mod request;
 
 use askama::Template;

@@ -2,70 +2,13 @@
 //! order the RFC asks: first the client and its redirect URI (whose failures must never redirect), then
 //! everything else (whose failures go back to the app, with `state`).
 
-use std::collections::HashMap;
-
 use crate::domain::{AppKind, OIDC_SCOPES, ScopeCatalog};
 use crate::store::AppDetail;
 
-/// The parameters this server reads; every other one is ignored (RFC 6749 §3.1).
-pub const PARAMS: [&str; 12] = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-    "prompt",
-    "response_mode",
-    "request",
-    "request_uri",
-];
+pub use super::params::Params;
 
 /// Longest `state` and `nonce` accepted: they travel in URLs.
 const MAX_STATE_CHARS: usize = 1024;
-
-/// The request's parameters by name, each at most once.
-#[derive(Debug, Clone, Default)]
-pub struct Params {
-    values: HashMap<&'static str, String>,
-    /// A parameter sent more than once (RFC 6749 §3.1: `invalid_request`).
-    repeated: Option<&'static str>,
-}
-
-impl Params {
-    /// Reads the known parameters from `pairs` (a query string or a form, decoded); an empty value is
-    /// the same as an absent one.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut params = Self::default();
-        for (name, value) in pairs {
-            let Some(&known) = PARAMS.iter().find(|p| **p == name) else {
-                continue;
-            };
-            if params.values.contains_key(known) {
-                params.repeated.get_or_insert(known);
-                continue;
-            }
-            if !value.is_empty() {
-                params.values.insert(known, value.to_owned());
-            }
-        }
-        params
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
-    }
-
-    /// The parameters present, for the consent form to send back.
-    pub fn present(&self) -> Vec<(&'static str, &str)> {
-        PARAMS
-            .iter()
-            .filter_map(|name| self.get(name).map(|value| (*name, value)))
-            .collect()
-    }
-}
 
 /// Why a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

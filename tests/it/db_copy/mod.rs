@@ -142,6 +142,32 @@ async fn db_copy_moves_a_populated_sqlite_install_and_it_keeps_working() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    // The store app connected: a consent and a code through the real flow, and a grant with a
+    // refresh token as a code exchange leaves them.
+    let back = crate::authorize::authorize_as_admin(&old, &store_app).await;
+    assert!(crate::authorize::param(&back, "code").is_some());
+    let (app_id, user_id): (i64, i64) = frontdesk::on_db!(old.store.pool(), p => sqlx::query_as(
+        "SELECT app_id, user_id FROM consents").fetch_one(p).await)
+    .unwrap();
+    let scopes = ["openid".to_owned(), "offline_access".to_owned()];
+    old.store
+        .create_grant(
+            &frontdesk::store::NewGrant {
+                code_hash: "unused",
+                app_id,
+                user_id,
+                scopes: &scopes,
+                auth_time: now,
+                expires_at: now + time::Duration::days(30),
+            },
+            Some(&frontdesk::store::NewRefreshToken {
+                token_hash: &frontdesk::domain::token_hash("a refresh token"),
+                scopes: &scopes,
+                expires_at: now + time::Duration::days(15),
+            }),
+        )
+        .await
+        .unwrap();
     let old_kids: BTreeSet<String> = old
         .store
         .signing_keys()
