@@ -2,7 +2,7 @@
 
 mod activity;
 pub mod apps;
-mod connect;
+pub mod connect;
 pub mod error;
 mod extract;
 mod links;

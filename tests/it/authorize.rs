@@ -548,3 +548,101 @@ async fn endsession_asks_then_signs_out_and_returns_only_to_a_registered_uri() {
         "https://app.example.com/bye?state=s-1"
     );
 }
+
+#[tokio::test]
+async fn hostile_authorization_and_logout_requests_are_refused_clearly_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let (client_id, _) = register_store_app(&app, "helper").await;
+    let admin = app.admin().await;
+    let before = crate::hostile::dump(&app).await;
+    let script = "<script>alert(1)</script>";
+    let long = "s".repeat(2000);
+    // (path, whether it may go back to the app): never anywhere but the registered URI.
+    let mut cases: Vec<(String, bool)> = [
+        "https://app.example.com@evil.example.com/callback",
+        "https://app.example.com/callback#fragment",
+        "https://app.example.com/callback?extra=1",
+        "//evil.example.com/callback",
+        "https:/\\evil.example.com/callback",
+        "https://APP.example.com/callback",
+        "https://app.example.com/callback%00",
+        "https://app.example.com/%2e%2e/callback",
+        "data:text/html,hi",
+        "javascript://app.example.com/callback%0aalert(1)",
+    ]
+    .iter()
+    .map(|uri| {
+        (
+            authorize_path(&client_id, &[("redirect_uri", uri)], &[]),
+            false,
+        )
+    })
+    .collect();
+    cases.extend([
+        (authorize_path(&format!("{client_id}%00"), &[], &[]), false),
+        (authorize_path("' OR 1=1 --", &[], &[]), false),
+        (authorize_path(script, &[], &[]), false),
+        (
+            format!("{}&x=%FF", authorize_path(&client_id, &[], &[])),
+            false,
+        ),
+        (
+            authorize_path(&client_id, &[("scope", "openid\u{0}setup.read")], &[]),
+            true,
+        ),
+        (authorize_path(&client_id, &[("scope", script)], &[]), true),
+        (authorize_path(&client_id, &[("state", &long)], &[]), true),
+        (authorize_path(&client_id, &[("nonce", &long)], &[]), true),
+        (
+            authorize_path(&client_id, &[("code_challenge", &"é".repeat(43))], &[]),
+            true,
+        ),
+        (authorize_path(&client_id, &[("prompt", script)], &[]), true),
+    ]);
+    for (path, goes_back) in &cases {
+        let r = admin.get(path).await;
+        let status = r.status();
+        let location = r
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned());
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("<script>alert"), "{path}: not escaped");
+        match location {
+            Some(to) => {
+                assert!(*goes_back, "{path} redirected to {to}");
+                assert_eq!(status, StatusCode::SEE_OTHER);
+                assert!(
+                    to.starts_with("https://app.example.com/callback?error="),
+                    "{path}: {to}"
+                );
+                assert!(!to.contains("code="), "{path}: {to}");
+                assert!(!to.contains(&long), "an over-long value is not echoed");
+            }
+            None => {
+                assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+                assert!(!goes_back, "{path} should have gone back to the app");
+            }
+        }
+    }
+    for path in [
+        "/connect/endsession?id_token_hint=not.a.token".to_owned(),
+        format!(
+            "/connect/endsession?client_id={client_id}&post_logout_redirect_uri=javascript:alert(1)"
+        ),
+        "/connect/endsession?post_logout_redirect_uri=https%3A%2F%2Fapp.example.com%2Fbye"
+            .to_owned(),
+        "/connect/endsession?client_id=%FF".to_owned(),
+        format!("/connect/endsession?client_id={client_id}&client_id={client_id}"),
+    ] {
+        let r = admin.get(&path).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(r.headers().get(LOCATION).is_none(), "{path}");
+    }
+    // Still signed in: nothing above signed anyone out.
+    assert_eq!(
+        admin.get("/apps/connected-apps").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(before, crate::hostile::dump(&app).await);
+}

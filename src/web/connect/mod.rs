@@ -15,7 +15,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use self::request::Refusal;
+pub use self::params::Params;
+pub use self::request::{Checked, Refusal, check, client_id};
 use super::WebState;
 use crate::http::NO_STORE;
 
@@ -83,7 +84,7 @@ fn redirect_to(redirect_uri: &str, params: &[(&str, Option<&str>)]) -> Response 
 
 impl Refusal {
     /// The error page, or the error sent back to the app with `iss` (RFC 9207).
-    fn respond(self, issuer: &str) -> Response {
+    pub fn respond(self, issuer: &str) -> Response {
         match self {
             Self::Page { error, description } => error_page(error, &description),
             Self::Redirect {
