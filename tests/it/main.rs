@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod code_grant;
 mod crash;
 mod create_app;
 mod db_copy;
