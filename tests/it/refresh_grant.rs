@@ -119,6 +119,9 @@ async fn a_refresh_may_narrow_the_scopes_but_never_widen_them() {
     let (status, body) =
         refresh(&app, &client, &latest, Some("reservations.read setup.read")).await;
     assert_eq!(refused(status, &body), "invalid_scope");
+    // Refused before it was spent: the token still works.
+    let (status, body) = refresh(&app, &client, &latest, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]

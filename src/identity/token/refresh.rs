@@ -31,11 +31,14 @@ pub(super) async fn refresh(
         return Err(OAuthError::InvalidGrant("the refresh token is unknown"));
     };
     let owner = state.store.grant(grant_id).await?;
-    if owner.is_none_or(|g| g.client_id != client.client_id) {
+    let Some(owner) = owner.filter(|g| g.client_id == client.client_id) else {
         return Err(OAuthError::InvalidGrant(
             "the refresh token was issued to another client",
         ));
-    }
+    };
+    // A scope the family never had is the client's mistake: refused before the token is spent, so
+    // the client keeps its family. (Each refresh token holds its grant's scopes.)
+    narrow(&owner.scopes, requested)?;
     let (token_scopes, token_end, grant) = match state.store.use_refresh_token(&hash).await? {
         RefreshUse::Fresh {
             scopes,
