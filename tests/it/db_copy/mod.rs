@@ -110,7 +110,43 @@ async fn db_copy_moves_a_populated_sqlite_install_and_it_keeps_working() {
     let other = old.register_app("OTHER", &["setup.read"]).await;
     let (doomed, _) = old.register_app("DOOMED", &["setup.read"]).await;
     // A store app: its kind, logo, PKCE flag and redirect URIs travel too.
-    let (store_app, _) = crate::store_apps::register_store_app(&old, "STORE_KEPT").await;
+    let (store_app, store_secret) = crate::store_apps::register_store_app(&old, "STORE_KEPT").await;
+    // ... and a person connected to it: a consent, a used code, a grant and its refresh token.
+    let person_app = crate::code_grant::Client {
+        id: store_app.clone(),
+        secret: store_secret,
+    };
+    let app_id =
+        crate::code_grant::id_of(&old, "SELECT id FROM apps WHERE client_id = $1", &store_app)
+            .await;
+    let admin_id =
+        crate::code_grant::id_of(&old, "SELECT id FROM users WHERE email = $1", ADMIN_EMAIL).await;
+    let consented = vec!["reservations.read".to_owned(), "openid".to_owned()];
+    old.store
+        .save_consent(
+            app_id,
+            admin_id,
+            &consented,
+            &frontdesk::store::AuditEntry {
+                actor_id: Some(admin_id),
+                actor_email: Some(ADMIN_EMAIL),
+                source_addr: None,
+                client_id: Some(&store_app),
+                event: frontdesk::domain::AuditEvent::AppConnected(
+                    frontdesk::domain::audit::Connection {
+                        scopes: consented.clone(),
+                    },
+                ),
+            },
+        )
+        .await
+        .unwrap();
+    let code =
+        crate::code_grant::issue_code(&old, &person_app, crate::code_grant::CodeFor::default())
+            .await;
+    let (status, connected) = crate::code_grant::exchange(&old, &person_app, &code).await;
+    assert_eq!(status, StatusCode::OK, "{connected}");
+    let subject = crate::code_grant::admin_subject(&old).await;
     let doomed_id: i64 = frontdesk::on_db!(old.store.pool(), p => sqlx::query_scalar(
         "SELECT MAX(id) FROM app_secrets").fetch_one(p).await)
     .unwrap();
@@ -142,32 +178,6 @@ async fn db_copy_moves_a_populated_sqlite_install_and_it_keeps_working() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    // The store app connected: a consent and a code through the real flow, and a grant with a
-    // refresh token as a code exchange leaves them.
-    let back = crate::authorize::authorize_as_admin(&old, &store_app).await;
-    assert!(crate::authorize::param(&back, "code").is_some());
-    let (app_id, user_id): (i64, i64) = frontdesk::on_db!(old.store.pool(), p => sqlx::query_as(
-        "SELECT app_id, user_id FROM consents").fetch_one(p).await)
-    .unwrap();
-    let scopes = ["openid".to_owned(), "offline_access".to_owned()];
-    old.store
-        .create_grant(
-            &frontdesk::store::NewGrant {
-                code_hash: "unused",
-                app_id,
-                user_id,
-                scopes: &scopes,
-                auth_time: now,
-                expires_at: now + time::Duration::days(30),
-            },
-            Some(&frontdesk::store::NewRefreshToken {
-                token_hash: &frontdesk::domain::token_hash("a refresh token"),
-                scopes: &scopes,
-                expires_at: now + time::Duration::days(15),
-            }),
-        )
-        .await
-        .unwrap();
     let old_kids: BTreeSet<String> = old
         .store
         .signing_keys()
@@ -247,6 +257,28 @@ async fn db_copy_moves_a_populated_sqlite_install_and_it_keeps_working() {
             .unwrap()
             .contains("http://localhost:3000/cb")
     );
+
+    // The person's grant came along: its refresh token works on the copy, for the same `sub`.
+    let (status, refreshed) = crate::code_grant::token(
+        &new,
+        &person_app,
+        &[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                connected["refresh_token"].as_str().unwrap(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+    let seen = crate::code_grant::introspect(
+        &new,
+        &person_app,
+        refreshed["access_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(seen["sub"], subject.as_str());
 
     // New rows get new ids: past the copied ones and the deleted app's, never colliding.
     let (fresh, fresh_secret) = new.register_app("FRESH", &["setup.read"]).await;
