@@ -8,24 +8,42 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::IdentityState;
+use crate::domain::OIDC_SCOPES;
+
+/// The client authentication methods of the token, introspection and revocation endpoints.
+const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 
 fn metadata(state: &IdentityState) -> Value {
     let base = &state.config.public_url;
-    let scopes: Vec<&str> = state.catalog.names().collect();
+    let scopes: Vec<&str> = state
+        .catalog
+        .names()
+        .chain(OIDC_SCOPES.iter().map(|(name, _)| *name))
+        .collect();
     json!({
         "issuer": base,
+        "authorization_endpoint": format!("{base}/connect/authorize"),
         "token_endpoint": format!("{base}/connect/token"),
+        "userinfo_endpoint": format!("{base}/connect/userinfo"),
+        "end_session_endpoint": format!("{base}/connect/endsession"),
         "jwks_uri": format!("{base}/.well-known/openid-configuration/jwks"),
         "introspection_endpoint": format!("{base}/connect/introspect"),
         "revocation_endpoint": format!("{base}/connect/revocation"),
-        "grant_types_supported": ["client_credentials"],
-        // Only the client-credentials grant: no authorization endpoint, so no response types.
-        "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        // RFC 9207: the authorization response names its issuer, against mix-up attacks.
+        "authorization_response_iss_parameter_supported": true,
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "scopes_supported": scopes,
-        "claims_supported": ["iss", "sub", "client_id", "aud", "scope", "account_code", "iat", "nbf", "exp", "jti"],
+        // Of access tokens, id_tokens and userinfo together.
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time",
+            "nonce", "at_hash", "name", "email", "preferred_username", "account_code", "role",
+        ],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256"],

@@ -23,12 +23,22 @@ pub enum OAuthError {
     Shared(StatusCode),
     UnsupportedGrantType,
     InvalidScope(String),
+    /// The code or refresh token is unknown, used, expired, another client's, or fails the checks it
+    /// is bound to (redirect URI, PKCE): RFC 6749 §5.2.
+    InvalidGrant(&'static str),
     /// The client may not do this with that token (revoking another client's token).
     UnauthorizedClient(&'static str),
     /// Too many failed authentications for this client ID or source address.
     TooManyAttempts {
         retry_after_secs: u64,
     },
+    /// A protected resource (userinfo) was called without any access token: 401 with a bare
+    /// `Bearer` challenge (RFC 6750 §3.1: no error code when no credentials came).
+    NoBearerToken,
+    /// The access token is not one this resource accepts (malformed, expired, revoked, of no grant).
+    InvalidToken(&'static str),
+    /// The access token lacks the scope named here: 403 (RFC 6750 §3.1).
+    InsufficientScope(&'static str),
     /// Something on our side; logged, not shown.
     Server(anyhow::Error),
 }
@@ -48,6 +58,11 @@ impl OAuthError {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::UnauthorizedClient(_) => "unauthorized_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            // RFC 6750 gives no code to a request without a token; the body says invalid_request.
+            Self::NoBearerToken => "invalid_request",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
             Self::TooManyAttempts { .. } => "temporarily_unavailable",
             Self::Server(e) if crate::store::unavailable(e) => "temporarily_unavailable",
             Self::Server(_) => "server_error",
@@ -85,12 +100,23 @@ impl IntoResponse for OAuthError {
             Self::Shared(status) => (*status, shared_description(*status)),
             Self::UnsupportedGrantType => (
                 StatusCode::BAD_REQUEST,
-                "only the client_credentials grant is supported".to_owned(),
+                "the supported grants are authorization_code, refresh_token and client_credentials"
+                    .to_owned(),
             ),
             Self::InvalidScope(why) => (StatusCode::BAD_REQUEST, why.clone()),
             Self::UnauthorizedClient(why) => (
                 StatusCode::BAD_REQUEST,
                 (*why).to_owned(),
+            ),
+            Self::InvalidGrant(why) => (StatusCode::BAD_REQUEST, (*why).to_owned()),
+            Self::NoBearerToken => (
+                StatusCode::UNAUTHORIZED,
+                "an access token is required: Authorization: Bearer".to_owned(),
+            ),
+            Self::InvalidToken(why) => (StatusCode::UNAUTHORIZED, (*why).to_owned()),
+            Self::InsufficientScope(scope) => (
+                StatusCode::FORBIDDEN,
+                format!("the access token lacks the scope {scope}"),
             ),
             Self::TooManyAttempts { retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -129,6 +155,26 @@ impl IntoResponse for OAuthError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"frontdesk\", charset=\"UTF-8\""),
                 );
+            }
+            Self::NoBearerToken => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"frontdesk\""),
+                );
+            }
+            Self::InvalidToken(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"frontdesk\", error=\"invalid_token\""),
+                );
+            }
+            Self::InsufficientScope(scope) => {
+                let challenge = format!(
+                    "Bearer realm=\"frontdesk\", error=\"insufficient_scope\", scope=\"{scope}\""
+                );
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
             }
             Self::TooManyAttempts { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

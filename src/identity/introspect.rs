@@ -7,13 +7,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::active::{ActiveToken, active_token};
 use super::client_auth::{AuthenticatedClient, Credentials, credentials};
 use super::error::OAuthError;
-use super::jwt::{self, AccessClaims};
-use super::keys::KeySet;
 use super::params::Params;
-use super::token::secret_id_of;
 use super::{IdentityState, OAuthForm};
+use crate::domain::token_hash;
 use crate::http::NO_STORE;
 
 /// What an introspection or revocation request carries, read but not yet checked against the store.
@@ -32,7 +31,8 @@ impl TokenRequest {
     /// The request's credentials and `token`, from its headers and form parameters.
     pub fn read(headers: &HeaderMap, params: &Params) -> Result<Self, OAuthError> {
         let token = params.single("token")?.map(str::to_owned);
-        // token_type_hint is optional and only a hint: every token here is an access token.
+        // token_type_hint is only a hint (RFC 7009 §2.1): access tokens are recognised by their
+        // signature and anything else is looked up as a refresh token, whatever it says.
         params.single("token_type_hint")?;
         Ok(Self {
             credentials: credentials(headers, params)?,
@@ -59,59 +59,12 @@ async fn caller_and_token(
     Ok((client, token))
 }
 
-/// Whether `token` names a `kid` that is not among `keys`.
-fn unknown_kid(keys: &KeySet, token: &str) -> bool {
-    jsonwebtoken::decode_header(token)
-        .ok()
-        .and_then(|header| header.kid)
-        .is_some_and(|kid| keys.find(&kid).is_none())
-}
-
-/// The claims of `token` if it is active now: ours, unexpired, not revoked, and its app and the secret
-/// that obtained it still exist.
-async fn active_claims(
-    state: &IdentityState,
-    token: &str,
-) -> Result<Option<AccessClaims>, OAuthError> {
-    let issuer = &state.config.public_url;
-    let now = state.clock.now().unix_timestamp();
-    let keys = state.identity.keys.current();
-    let mut verified = jwt::verify(&keys, token, issuer, now);
-    if verified.is_none() && unknown_kid(&keys, token) {
-        // Signed by a key another instance has just started with (`FRONTDESK_KEY_ACTIVATION_SECONDS=0`)
-        // before this one reloaded its keys: look once. Costs one small query per unknown kid, behind
-        // client authentication; a token that verifies never gets here.
-        state
-            .identity
-            .keys
-            .reload_if_rotated(&state.store, state.clock.now())
-            .await
-            .map_err(OAuthError::Server)?;
-        verified = jwt::verify(&state.identity.keys.current(), token, issuer, now);
-    }
-    let Some(claims) = verified else {
-        return Ok(None);
-    };
-    let Some(secret_id) = secret_id_of(&claims.jti) else {
-        return Ok(None);
-    };
-    if !state
-        .store
-        .secret_is_current(&claims.client_id, secret_id)
-        .await?
-        || state.store.token_is_revoked(&claims.jti).await?
-    {
-        return Ok(None);
-    }
-    Ok(Some(claims))
-}
-
 pub async fn introspect(State(state): State<IdentityState>, form: OAuthForm) -> Response {
     let result = async {
         let (_caller, token) = caller_and_token(&state, &form).await?;
-        let answer: Value = match active_claims(&state, &token).await? {
+        let answer: Value = match active_token(&state, &token).await? {
             None => json!({ "active": false }),
-            Some(c) => json!({
+            Some(ActiveToken { claims: c, .. }) => json!({
                 "active": true,
                 // RFC 7662 asks for a space-separated string here; the token itself carries the array.
                 "scope": c.scope.join(" "),
@@ -140,7 +93,7 @@ pub async fn revoke(State(state): State<IdentityState>, form: OAuthForm) -> Resp
     let result = async {
         let (caller, token) = caller_and_token(&state, &form).await?;
         // Invalid, expired or unknown tokens need no revoking: RFC 7009 answers 200 all the same.
-        if let Some(claims) = active_claims(&state, &token).await? {
+        if let Some(ActiveToken { claims, .. }) = active_token(&state, &token).await? {
             if claims.client_id != caller.client_id {
                 return Err(OAuthError::UnauthorizedClient(
                     "a client may revoke only its own tokens",
@@ -153,6 +106,8 @@ pub async fn revoke(State(state): State<IdentityState>, form: OAuthForm) -> Resp
                 .revoke_token(&claims.jti, &claims.client_id, expires)
                 .await?;
             tracing::info!(client_id = %claims.client_id, "token revoked");
+        } else {
+            revoke_refresh_token(&state, &caller, &token).await?;
         }
         Ok(())
     }
@@ -161,4 +116,27 @@ pub async fn revoke(State(state): State<IdentityState>, form: OAuthForm) -> Resp
         Ok(()) => (NO_STORE, "").into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// Revokes the grant of refresh token `token`, and so its family (refresh tokens and the access
+/// tokens issued from it), if it is the caller's; an unknown token is no error (RFC 7009 §2.2).
+async fn revoke_refresh_token(
+    state: &IdentityState,
+    caller: &AuthenticatedClient,
+    token: &str,
+) -> Result<(), OAuthError> {
+    let Some(grant_id) = state.store.refresh_token_grant(&token_hash(token)).await? else {
+        return Ok(());
+    };
+    let Some(grant) = state.store.grant(grant_id).await? else {
+        return Ok(());
+    };
+    if grant.client_id != caller.client_id {
+        return Err(OAuthError::UnauthorizedClient(
+            "a client may revoke only its own tokens",
+        ));
+    }
+    state.store.revoke_grant(grant_id).await?;
+    tracing::info!(client_id = %grant.client_id, grant = grant_id, "refresh token revoked with its grant");
+    Ok(())
 }

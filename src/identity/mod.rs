@@ -1,16 +1,20 @@
 //! The OAuth front door: JSON for programs, client authentication, no sessions. Mirrors the hosted
 //! identity server's paths (`/connect/token`, `/.well-known/openid-configuration/jwks`, ...).
 
+mod active;
 pub mod client_auth;
 mod discovery;
 mod error;
 mod extract;
 pub mod introspect;
+pub mod jti;
 pub mod jwt;
 pub mod keys;
 mod limits;
 pub mod params;
+pub mod pkce;
 mod token;
+mod userinfo;
 
 use std::sync::Arc;
 
@@ -54,6 +58,10 @@ pub fn router(state: IdentityState) -> Router {
         .route("/connect/token", post(token::token))
         .route("/connect/introspect", post(introspect::introspect))
         .route("/connect/revocation", post(introspect::revoke))
+        .route(
+            "/connect/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
         .route(
             "/.well-known/openid-configuration",
             get(discovery::openid_configuration),

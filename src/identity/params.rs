@@ -7,18 +7,22 @@ use super::error::OAuthError;
 
 pub struct Params(Vec<(String, String)>);
 
+/// Whether the request says its body is `application/x-www-form-urlencoded`.
+pub fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            mime.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
 impl Params {
     /// Parses the body; anything but a form body is `invalid_request`.
     pub fn from_form(headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| {
-                mime.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !is_form {
+        if !is_form(headers) {
             return Err(OAuthError::InvalidRequest(
                 "the body must be application/x-www-form-urlencoded",
             ));
@@ -39,6 +43,11 @@ impl Params {
                 "client_id" => "client_id is repeated",
                 "client_secret" => "client_secret is repeated",
                 "token" => "token is repeated",
+                "code" => "code is repeated",
+                "redirect_uri" => "redirect_uri is repeated",
+                "code_verifier" => "code_verifier is repeated",
+                "refresh_token" => "refresh_token is repeated",
+                "access_token" => "access_token is repeated",
                 _ => "a parameter is repeated",
             }));
         }

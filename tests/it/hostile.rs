@@ -746,6 +746,23 @@ async fn the_identity_endpoints_refuse_hostile_input_with_oauth_errors_and_write
             "unsupported_grant_type",
         ),
         (
+            "authorization_code from a custom app".into(),
+            Some(good.clone()),
+            b"grant_type=authorization_code&code=abc&redirect_uri=https%3A%2F%2Fa.example%2Fcb"
+                .to_vec(),
+            FORM,
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+        ),
+        (
+            "refresh_token from a custom app".into(),
+            Some(good.clone()),
+            b"grant_type=refresh_token&refresh_token=abc".to_vec(),
+            FORM,
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+        ),
+        (
             "grant_type twice".into(),
             Some(good.clone()),
             format!("{grant}&{grant}").into(),
@@ -1274,4 +1291,135 @@ async fn free_text_is_stored_verbatim_and_escaped_everywhere() {
         activity.contains("&lt;/title&gt;&lt;svg onload=alert(3)&gt;")
             || activity.contains("&#60;/title")
     );
+}
+
+#[tokio::test]
+async fn the_code_and_refresh_grants_refuse_hostile_input_and_write_nothing() {
+    use crate::code_grant::{CodeFor, REDIRECT, VERIFIER, exchange, issue_code, store_client};
+    let app = TestApp::spawn().await;
+    let client = store_client(&app, "helper").await;
+    let good = basic(&client.id, &client.secret);
+    // A real exchange first: it warms the secret's cache, and leaves a family to aim at.
+    let code = issue_code(&app, &client, CodeFor::default()).await;
+    let (status, issued) = exchange(&app, &client, &code).await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let refresh = issued["refresh_token"].as_str().unwrap().to_owned();
+    let long = "x".repeat(10_000);
+    let hostile = [
+        "' OR 1=1 --".to_owned(),
+        "%".to_owned(),
+        "\0".to_owned(),
+        format!("{refresh}\0"),
+        refresh.to_uppercase(),
+        format!(" {refresh}"),
+        refresh[..42].to_owned(),
+        token_hash_of(&refresh),
+        "<script>alert(1)</script>".to_owned(),
+        "\u{202E}abc".to_owned(),
+        long.clone(),
+    ];
+    let mut cases: Vec<(String, String, &str)> = Vec::new();
+    for value in &hostile {
+        let short: String = value.chars().take(20).collect();
+        cases.push((
+            format!("code {short:?}"),
+            format!(
+                "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={VERIFIER}",
+                enc(value),
+                enc(REDIRECT)
+            ),
+            "invalid_grant",
+        ));
+        cases.push((
+            format!("refresh_token {short:?}"),
+            format!("grant_type=refresh_token&refresh_token={}", enc(value)),
+            "invalid_grant",
+        ));
+    }
+    for (name, body) in [
+        ("no code", "grant_type=authorization_code".to_owned()),
+        (
+            "empty code",
+            "grant_type=authorization_code&code=".to_owned(),
+        ),
+        (
+            "code twice",
+            "grant_type=authorization_code&code=a&code=b".to_owned(),
+        ),
+        (
+            "redirect_uri twice",
+            format!(
+                "grant_type=authorization_code&code=a&redirect_uri={0}&redirect_uri={0}",
+                enc(REDIRECT)
+            ),
+        ),
+        (
+            "code_verifier twice",
+            format!(
+                "grant_type=authorization_code&code=a&code_verifier={VERIFIER}&code_verifier={VERIFIER}"
+            ),
+        ),
+        ("no refresh_token", "grant_type=refresh_token".to_owned()),
+        (
+            "refresh_token twice",
+            format!("grant_type=refresh_token&refresh_token={refresh}&refresh_token={refresh}"),
+        ),
+        (
+            "scope twice on refresh",
+            format!("grant_type=refresh_token&refresh_token={refresh}&scope=openid&scope=openid"),
+        ),
+    ] {
+        cases.push((name.to_owned(), body, "invalid_request"));
+    }
+    for (name, body, error) in cases {
+        let before = dump(&app).await;
+        let (got, json) = oauth(
+            &app,
+            "/connect/token",
+            Some(good.clone()),
+            FORM,
+            body.into(),
+        )
+        .await;
+        assert_eq!(
+            (got, json["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(error)),
+            "token [{name}]: {json}"
+        );
+        assert_eq!(
+            before,
+            dump(&app).await,
+            "token [{name}] changed the database"
+        );
+    }
+    // Hostile scopes on a refresh are refused before the token is used: it still works afterwards.
+    for scope in ["offline_access\0", "OPENID", "' OR 1=1 --", long.as_str()] {
+        let body = format!(
+            "grant_type=refresh_token&refresh_token={refresh}&scope={}",
+            enc(scope)
+        );
+        let (got, json) = oauth(
+            &app,
+            "/connect/token",
+            Some(good.clone()),
+            FORM,
+            body.into(),
+        )
+        .await;
+        assert_eq!(got, StatusCode::BAD_REQUEST, "{json}");
+    }
+    let (got, json) = oauth(
+        &app,
+        "/connect/token",
+        Some(good.clone()),
+        FORM,
+        format!("grant_type=refresh_token&refresh_token={refresh}").into(),
+    )
+    .await;
+    assert_eq!(got, StatusCode::OK, "{json}");
+}
+
+fn token_hash_of(value: &str) -> String {
+    frontdesk::domain::token_hash(value)
 }

@@ -759,11 +759,55 @@ async fn discovery_documents_describe_the_endpoints() {
             doc["revocation_endpoint"],
             format!("{base}/connect/revocation")
         );
-        assert_eq!(doc["grant_types_supported"], json!(["client_credentials"]));
         assert_eq!(
-            doc["token_endpoint_auth_methods_supported"],
-            json!(["client_secret_basic", "client_secret_post"])
+            doc["grant_types_supported"],
+            json!(["authorization_code", "refresh_token", "client_credentials"])
         );
+        for (field, path) in [
+            ("authorization_endpoint", "/connect/authorize"),
+            ("userinfo_endpoint", "/connect/userinfo"),
+            ("end_session_endpoint", "/connect/endsession"),
+        ] {
+            assert_eq!(doc[field], format!("{base}{path}"), "{field}");
+        }
+        assert_eq!(doc["response_types_supported"], json!(["code"]));
+        assert_eq!(doc["response_modes_supported"], json!(["query"]));
+        assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(
+            doc["id_token_signing_alg_values_supported"],
+            json!(["RS256"])
+        );
+        assert_eq!(doc["subject_types_supported"], json!(["public"]));
+        assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+        for field in [
+            "token_endpoint_auth_methods_supported",
+            "introspection_endpoint_auth_methods_supported",
+            "revocation_endpoint_auth_methods_supported",
+        ] {
+            assert_eq!(
+                doc[field],
+                json!(["client_secret_basic", "client_secret_post"]),
+                "{field}"
+            );
+        }
+        let claims = doc["claims_supported"].as_array().unwrap();
+        for claim in [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "name",
+            "email",
+            "preferred_username",
+            "account_code",
+            "role",
+        ] {
+            assert!(claims.contains(&json!(claim)), "{claim}");
+        }
         let scopes = doc["scopes_supported"].as_array().unwrap();
         assert_eq!(
             scopes.len(),
@@ -771,8 +815,11 @@ async fn discovery_documents_describe_the_endpoints() {
                 .unwrap()
                 .names()
                 .count()
+                + 3
         );
-        assert!(scopes.contains(&json!("folios.read")));
+        for scope in ["folios.read", "openid", "profile", "offline_access"] {
+            assert!(scopes.contains(&json!(scope)), "{scope}");
+        }
     }
 }
 

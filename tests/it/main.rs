@@ -7,6 +7,7 @@
 
 mod authorize;
 mod cli;
+mod code_grant;
 mod connections;
 mod crash;
 mod create_app;
@@ -21,7 +22,9 @@ mod login;
 mod manage_app;
 mod ops;
 mod people;
+mod refresh_grant;
 mod rooms;
 mod store_app_uris;
 mod store_apps;
+mod userinfo;
 mod web_security;
