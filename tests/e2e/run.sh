@@ -14,7 +14,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 (cd "$root" && cargo build --locked --quiet)
-bin="$root/target/debug/frontdesk"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/frontdesk"
 
 work=$(mktemp -d)
 server=""
