@@ -1,5 +1,6 @@
 //! Client authentication: `Params::from_form` and `client_auth::credentials` on an arbitrary
-//! Authorization header, Content-Type and body (the input format is described in `src/lib.rs`).
+//! Authorization header, Content-Type and body (the input format is described in `src/lib.rs`); and
+//! the code exchange's `code_verifier` through `pkce::check`.
 
 #![no_main]
 
@@ -9,18 +10,42 @@ use base64::engine::general_purpose::STANDARD;
 use frontdesk::identity::OAuthError;
 use frontdesk::identity::client_auth::credentials;
 use frontdesk::identity::params::Params;
+use frontdesk::identity::pkce;
 use frontdesk_fuzz::{form_decode_lossy, form_request, is_form};
 use libfuzzer_sys::fuzz_target;
 
 /// The parameters the identity endpoints read.
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 11] = [
     "grant_type",
     "scope",
     "client_id",
     "client_secret",
     "token",
     "token_type_hint",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "access_token",
 ];
+
+/// A verifier passes against its own S256 challenge exactly when it has RFC 7636's shape, and never
+/// against another challenge or none.
+fn verifier_checks(verifier: &str) {
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    let own = pkce::s256(verifier);
+    assert_eq!(
+        pkce::check(Some(&own), Some(verifier)).is_ok(),
+        well_formed,
+        "{verifier:?}"
+    );
+    assert!(pkce::check(None, Some(verifier)).is_err());
+    let other = pkce::s256(&format!("{verifier}x"));
+    assert!(pkce::check(Some(&other), Some(verifier)).is_err());
+}
 
 fn is_invalid_request(e: &OAuthError) -> bool {
     matches!(e, OAuthError::InvalidRequest(why) if !why.is_empty())
@@ -55,6 +80,10 @@ fuzz_target!(|data: &[u8]| {
             (Err(e), [_, _, ..]) => assert!(is_invalid_request(&e), "{e:?}"),
             (read, _) => panic!("{name}: frontdesk read {read:?}, the form holds {values:?}"),
         }
+    }
+
+    if let Ok(Some(verifier)) = params.single("code_verifier") {
+        verifier_checks(verifier);
     }
 
     let authorization = headers.get(header::AUTHORIZATION);

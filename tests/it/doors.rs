@@ -69,6 +69,7 @@ async fn oversized_bodies_to_the_identity_endpoints_answer_oauth_json() {
         "/connect/token",
         "/connect/introspect",
         "/connect/revocation",
+        "/connect/userinfo",
     ] {
         // With a Content-Length (refused before the body is read) ...
         let r = client
@@ -159,6 +160,17 @@ async fn wrong_methods_and_unknown_addresses_under_the_identity_door_answer_oaut
         assert_oauth_error(r, StatusCode::METHOD_NOT_ALLOWED, path).await;
         assert!(allow.contains("POST"), "{path}: allow {allow}");
     }
+    let r = client
+        .put(format!("{}/connect/userinfo", app.base))
+        .send()
+        .await
+        .unwrap();
+    let allow = r.headers()["allow"].to_str().unwrap().to_owned();
+    assert_oauth_error(r, StatusCode::METHOD_NOT_ALLOWED, "PUT userinfo").await;
+    assert!(
+        allow.contains("GET") && allow.contains("POST"),
+        "userinfo: allow {allow}"
+    );
     let r = client
         .post(format!(
             "{}/.well-known/openid-configuration/jwks",

@@ -328,12 +328,12 @@ async fn each_token_error_has_its_rfc_6749_code_status_and_headers() {
             "invalid_client",
         ),
         (
-            "authorization code grant",
+            "authorization code grant from a custom app",
             good,
             FORM,
             "grant_type=authorization_code&code=x",
             StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+            "unauthorized_client",
         ),
         (
             "password grant",
