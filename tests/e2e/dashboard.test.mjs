@@ -2,65 +2,10 @@
 // Each page visited is checked with axe-core; serious or critical violations fail the test.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { admin, axe, base, closeBrowser, launchBrowser, member, newContext, newPage, shot, signIn } from "./browser.mjs";
 
-const base = process.env.FRONTDESK_URL;
-const admin = { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD };
-const member = { email: process.env.MEMBER_EMAIL, password: process.env.MEMBER_PASSWORD };
-const shots = process.env.SCREENSHOT_DIR;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-let browser;
-const axeSummary = [];
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", "--no-first-run"],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  console.log("\naxe-core results (WCAG 2 A/AA rules), per page:");
-  for (const { page, passes, violations } of axeSummary) {
-    const found = violations.length ? violations.map((v) => `${v.id} (${v.impact})`).join(", ") : "none";
-    console.log(`  ${page.padEnd(34)} ${String(passes).padStart(3)} rules passed; violations: ${found}`);
-  }
-});
-
-async function newPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
-  return context.newPage();
-}
-
-/** Runs axe-core on the page; fails on serious or critical violations. */
-async function axe(page, name) {
-  // evaluate() runs outside the page's CSP, which (rightly) forbids injected scripts.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-  const violations = result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  axeSummary.push({ page: name, passes: result.passes.length, violations });
-  const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(blocking, [], `axe found serious or critical problems on ${name}: ${JSON.stringify(blocking)}`);
-}
-
-async function shot(page, name, options = {}) {
-  await page.screenshot({ path: `${shots}/${name}.png`, ...options });
-}
-
-async function signIn(page, who) {
-  await page.goto(`${base}/apps/connected-apps`);
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { level: 1, name: "Connected apps" }).waitFor();
-}
+before(launchBrowser);
+after(closeBrowser);
 
 let created; // { clientId, secret }
 
@@ -297,7 +242,7 @@ test("dark mode and a phone-sized screen keep enough contrast", async () => {
     ["dark", { colorScheme: "dark", viewport: { width: 1280, height: 900 } }],
     ["375px", { viewport: { width: 375, height: 800 } }],
   ]) {
-    const context = await browser.newContext(options);
+    const context = await newContext(options);
     const page = await context.newPage();
     await page.goto(`${base}/login`);
     await axe(page, `sign in (${name})`);

@@ -2,6 +2,7 @@
 # End-to-end tests: a real frontdesk in Debian's Chromium, driven by Playwright, checked by axe-core.
 # Installs what it needs (Chromium from Debian, the npm packages from the lock file), starts the server
 # on a free loopback port with a throw-away database, runs the tests, and stops the server whatever happens.
+# Usage: bash tests/e2e/run.sh [file.test.mjs ...]   (default: every *.test.mjs in this folder)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -13,7 +14,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 (cd "$root" && cargo build --locked --quiet)
-bin="$root/target/debug/frontdesk"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/frontdesk"
 
 work=$(mktemp -d)
 server=""
@@ -41,7 +42,8 @@ done
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$root/docs/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 cd "$here"
-if ! node --test --test-concurrency=1 --test-reporter=spec; then
+# With no arguments node finds every *.test.mjs here; name files to run only those.
+if ! node --test --test-concurrency=1 --test-reporter=spec "$@"; then
   echo "== server log"; cat "$work/server.log"
   exit 1
 fi
