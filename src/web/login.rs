@@ -38,16 +38,24 @@ fn local_path(next: &str) -> &str {
 
 /// The sign-in page's policy. Browsers apply `form-action` to every redirect after a form is sent,
 /// and signing in on the way to `/connect/authorize` can end, through a remembered consent, at the
-/// app's redirect URI: then the policy allows what a store app's redirect URI may be (https, or
-/// http on a loopback name; CSP cannot name `[::1]`).
+/// app's redirect URI: then the policy also allows that URI's origin, or, when the request leaves the
+/// redirect URI out (the app has one), what any store app's redirect URI may be (https, or http on a
+/// loopback address).
 fn form_policy(next: &str) -> Option<[(axum::http::HeaderName, axum::http::HeaderValue); 1]> {
-    next.starts_with("/connect/authorize?").then(|| {
-        let targets = ["https:", "http://localhost:*", "http://127.0.0.1:*"].map(String::from);
-        [(
-            axum::http::header::CONTENT_SECURITY_POLICY,
-            crate::http::headers::csp_allowing(&targets, &[]),
-        )]
-    })
+    let query = next.strip_prefix("/connect/authorize?")?;
+    let named = crate::http::urlencoded::decode(query.as_bytes())
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == "redirect_uri")
+        .map(|(_, uri)| uri);
+    let targets: Vec<String> = match named {
+        Some(uri) => crate::http::headers::csp_origin(&uri).into_iter().collect(),
+        None => vec!["https:".to_owned(), "http:".to_owned()],
+    };
+    Some([(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        crate::http::headers::csp_allowing(&targets, &[]),
+    )])
 }
 
 #[derive(Template)]
@@ -184,7 +192,27 @@ async fn logout(session: Session, _: CsrfForm<NoFields>) -> Result<Response, App
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{form_policy, local_path};
+
+    #[test]
+    fn the_sign_in_page_lets_its_form_end_at_the_redirect_uri_it_is_on_the_way_to() {
+        let policy =
+            |next: &str| form_policy(next).map(|[(_, value)]| value.to_str().unwrap().to_owned());
+        assert_eq!(policy("/apps/connected-apps"), None);
+        let named = policy(
+            "/connect/authorize?client_id=A&redirect_uri=http%3A%2F%2F%5B%3A%3A1%5D%3A8080%2Fcb",
+        );
+        assert!(named.unwrap().contains("form-action 'self' http:;"));
+        let named = policy("/connect/authorize?redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb");
+        assert!(
+            named
+                .unwrap()
+                .contains("form-action 'self' https://app.example.com;")
+        );
+        let unnamed = policy("/connect/authorize?client_id=A").unwrap();
+        assert!(unnamed.contains("form-action 'self' https: http:;"));
+        assert!(unnamed.contains("frame-ancestors 'none'"));
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {

@@ -71,14 +71,6 @@ pub async fn decide(person: &Person, path: &str, decision: &str) -> reqwest::Res
         .unwrap()
 }
 
-/// Runs the flow as the signed-in admin up to the code: (the redirect's URL).
-pub async fn authorize_as_admin(app: &TestApp, client_id: &str) -> Url {
-    let admin = app.admin().await;
-    let r = decide(&admin, &authorize_path(client_id, &[], &[]), "authorize").await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    location(&r)
-}
-
 #[tokio::test]
 async fn a_signed_out_admin_signs_in_consents_and_the_app_gets_a_code_with_its_state() {
     let app = TestApp::spawn().await;
@@ -100,7 +92,10 @@ async fn a_signed_out_admin_signs_in_consents_and_the_app_gets_a_code_with_its_s
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(policy.contains("form-action 'self' https:"), "{policy}");
+    assert!(
+        policy.contains("form-action 'self' https://app.example.com;"),
+        "{policy}"
+    );
     let login = html(login).await;
     let next = input_value(&login, "input[name=next]").unwrap();
     assert_eq!(next, path);

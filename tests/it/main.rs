@@ -20,6 +20,7 @@ mod instances;
 mod layout;
 mod login;
 mod manage_app;
+mod oidc_client;
 mod ops;
 mod people;
 mod refresh_grant;

@@ -9,8 +9,8 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    RedirectUrl, RefreshToken, Scope, TokenIntrospectionResponse, TokenResponse,
+    EndpointNotSet, EndpointSet, IntrospectionUrl, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, RedirectUrl, RefreshToken, Scope, TokenIntrospectionResponse, TokenResponse,
 };
 use reqwest::StatusCode;
 
@@ -23,7 +23,7 @@ const CALLBACK: &str = "https://app.example.com/callback";
 type Client = CoreClient<
     EndpointSet,
     EndpointNotSet,
-    EndpointNotSet,
+    EndpointSet,
     EndpointNotSet,
     EndpointMaybeSet,
     EndpointMaybeSet,
@@ -62,6 +62,10 @@ async fn client(app: &TestApp, id: &str, secret: &str) -> Client {
         Some(ClientSecret::new(secret.to_owned())),
     )
     .set_redirect_uri(RedirectUrl::new(CALLBACK.to_owned()).unwrap())
+    // Discovery's standard fields do not name the introspection endpoint (RFC 8414 does).
+    .set_introspection_url(
+        IntrospectionUrl::new(format!("{}/connect/introspect", app.base)).unwrap(),
+    )
 }
 
 /// Sends `person` through the authorization URL the client built and returns the code, checking the
@@ -74,7 +78,10 @@ async fn code_for(person: &Person, url: &url::Url, csrf: &CsrfToken) -> String {
     } else {
         location(&r)
     };
-    assert_eq!(param(&back, "state").as_deref(), Some(csrf.secret().as_str()));
+    assert_eq!(
+        param(&back, "state").as_deref(),
+        Some(csrf.secret().as_str())
+    );
     param(&back, "code").expect("a code")
 }
 
@@ -111,7 +118,9 @@ async fn a_relying_party_signs_a_person_in_through_discovery_and_keeps_them_with
     // token's hash.
     let id_token = tokens.id_token().expect("an id_token");
     let id_verifier = rp.id_token_verifier();
-    let claims = id_token.claims(&id_verifier, &nonce).expect("a valid id_token");
+    let claims = id_token
+        .claims(&id_verifier, &nonce)
+        .expect("a valid id_token");
     assert_eq!(claims.issuer().as_str(), app.base);
     let at_hash = AccessTokenHash::from_token(
         tokens.access_token(),
@@ -135,7 +144,10 @@ async fn a_relying_party_signs_a_person_in_through_discovery_and_keeps_them_with
 
     // userinfo: the same person.
     let info: CoreUserInfoClaims = rp
-        .user_info(tokens.access_token().clone(), Some(claims.subject().clone()))
+        .user_info(
+            tokens.access_token().clone(),
+            Some(claims.subject().clone()),
+        )
         .unwrap()
         .request_async(&http)
         .await
@@ -154,9 +166,17 @@ async fn a_relying_party_signs_a_person_in_through_discovery_and_keeps_them_with
     let second = refreshed.refresh_token().unwrap().clone();
     assert_ne!(first.secret(), second.secret());
     assert!(active(&rp, refreshed.access_token()).await);
-    let reuse = rp.exchange_refresh_token(&first).unwrap().request_async(&http).await;
+    let reuse = rp
+        .exchange_refresh_token(&first)
+        .unwrap()
+        .request_async(&http)
+        .await;
     assert_invalid_grant(reuse);
-    let after = rp.exchange_refresh_token(&second).unwrap().request_async(&http).await;
+    let after = rp
+        .exchange_refresh_token(&second)
+        .unwrap()
+        .request_async(&http)
+        .await;
     assert_invalid_grant(after);
     assert!(!active(&rp, refreshed.access_token()).await);
     assert!(!active(&rp, tokens.access_token()).await);
@@ -195,7 +215,12 @@ async fn disconnect_ends_every_token_of_the_connection() {
 
     assert!(!active(&rp, tokens.access_token()).await);
     let refresh: &RefreshToken = tokens.refresh_token().unwrap();
-    assert_invalid_grant(rp.exchange_refresh_token(refresh).unwrap().request_async(&http).await);
+    assert_invalid_grant(
+        rp.exchange_refresh_token(refresh)
+            .unwrap()
+            .request_async(&http)
+            .await,
+    );
     let userinfo = rp
         .user_info(tokens.access_token().clone(), None)
         .unwrap()
@@ -219,7 +244,6 @@ async fn disconnect_ends_every_token_of_the_connection() {
 async fn active(rp: &Client, token: &openidconnect::AccessToken) -> bool {
     let response: CoreTokenIntrospectionResponse = rp
         .introspect(token)
-        .unwrap()
         .request_async(&http())
         .await
         .expect("introspection");

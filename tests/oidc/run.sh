@@ -18,7 +18,13 @@ trap cleanup EXIT
 
 python=python3
 if ! python3 -c 'import authlib' 2>/dev/null; then
-  python3 -m venv "$work/venv"
+  if ! python3 -m venv "$work/venv" 2>/dev/null; then
+    # Debian keeps venv (ensurepip) in its own package.
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$work/venv"
+    python3 -m venv "$work/venv"
+  fi
   "$work/venv/bin/pip" install --quiet authlib
   python="$work/venv/bin/python"
 fi
