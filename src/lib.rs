@@ -12,6 +12,7 @@ pub mod domain;
 pub mod http;
 pub mod identity;
 pub mod service;
+pub mod signing;
 pub mod state;
 pub mod store;
 pub mod web;

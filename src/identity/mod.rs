@@ -8,8 +8,6 @@ mod error;
 mod extract;
 pub mod introspect;
 pub mod jti;
-pub mod jwt;
-pub mod keys;
 mod limits;
 pub mod params;
 pub mod pkce;
@@ -22,10 +20,10 @@ use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+pub use crate::signing::{KeyRing, jwt, keys};
 pub use client_auth::Authenticator;
 pub use error::OAuthError;
 pub use extract::OAuthForm;
-pub use keys::KeyRing;
 
 use crate::http::door::door;
 use crate::state::Core;

@@ -34,7 +34,7 @@ use crate::state::Core;
 #[derive(Clone)]
 pub struct WebState {
     pub core: Core,
-    pub keys: std::sync::Arc<crate::identity::KeyRing>,
+    pub keys: std::sync::Arc<crate::signing::KeyRing>,
 }
 
 impl std::ops::Deref for WebState {

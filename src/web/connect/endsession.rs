@@ -12,7 +12,7 @@ use tower_sessions::Session;
 use super::{error_page, redirect_to};
 use crate::domain::AppKind;
 use crate::http::headers::{csp_allowing, csp_origin};
-use crate::identity::jwt;
+use crate::signing::jwt;
 use crate::web::error::AppError;
 use crate::web::{CsrfForm, CurrentUser, WebState, render, session};
 
