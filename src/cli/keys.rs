@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::{Cli, config, failed, open_store};
 use crate::clock::Clock;
-use crate::identity::keys;
+use crate::signing::keys;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {

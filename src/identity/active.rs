@@ -5,8 +5,8 @@
 use super::IdentityState;
 use super::error::OAuthError;
 use super::jti;
-use super::jwt::{self, AccessClaims};
-use super::keys::KeySet;
+use crate::signing::jwt::{self, AccessClaims};
+use crate::signing::keys::KeySet;
 use crate::store::GrantRow;
 
 /// An active access token's claims, with its grant when a person's grant issued it.

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-pub use crate::signing::{KeyRing, jwt, keys};
+pub use crate::signing::KeyRing;
 pub use client_auth::Authenticator;
 pub use error::OAuthError;
 pub use extract::OAuthForm;

@@ -2,7 +2,7 @@
 //! here directly in the store, as `/connect/authorize` makes them, then exchanged over HTTP.
 
 use frontdesk::domain::token_hash;
-use frontdesk::identity::jwt::{self, AccessClaims, IdClaims};
+use frontdesk::signing::jwt::{self, AccessClaims, IdClaims};
 use frontdesk::store::NewAuthorizationCode;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};

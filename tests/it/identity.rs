@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use frontdesk::identity::jwt::{self, AccessClaims};
+use frontdesk::signing::jwt::{self, AccessClaims};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use oauth2::basic::BasicClient;
@@ -659,7 +659,7 @@ async fn key_rotation_publishes_the_new_key_before_it_signs_and_keeps_earlier_to
 
     let activation = std::time::Duration::from_secs(300);
     let (new_kid, _) =
-        frontdesk::identity::keys::rotate(&app.store, app.core.clock.now(), activation)
+        frontdesk::signing::keys::rotate(&app.store, app.core.clock.now(), activation)
             .await
             .unwrap();
     app.identity
@@ -714,7 +714,7 @@ async fn key_rotation_publishes_the_new_key_before_it_signs_and_keeps_earlier_to
 #[tokio::test]
 async fn retired_keys_drop_out_once_their_tokens_have_expired() {
     let app = TestApp::spawn().await;
-    frontdesk::identity::keys::rotate(&app.store, app.core.clock.now(), Default::default())
+    frontdesk::signing::keys::rotate(&app.store, app.core.clock.now(), Default::default())
         .await
         .unwrap();
     // Pretend the first key was retired two hours ago: every token it signed (1 h) has expired.

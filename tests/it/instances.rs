@@ -169,7 +169,7 @@ async fn a_rotation_is_published_on_every_instance_before_either_signs_with_it()
     let old = kid_of(&token(&a, &id, &secret).await);
 
     let activation = std::time::Duration::from_secs(300);
-    let (new, _) = frontdesk::identity::keys::rotate(&a.store, a.core.clock.now(), activation)
+    let (new, _) = frontdesk::signing::keys::rotate(&a.store, a.core.clock.now(), activation)
         .await
         .unwrap();
     // What each instance's background round does every few seconds.

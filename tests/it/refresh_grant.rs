@@ -66,7 +66,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_ends_the_whole_family() {
     assert_eq!(id.nonce, None);
     assert_eq!(
         id.at_hash,
-        frontdesk::identity::jwt::at_hash(&field(&second, "access_token"))
+        frontdesk::signing::jwt::at_hash(&field(&second, "access_token"))
     );
     let first_id = id_token_claims(&app, &client, &field(&first, "id_token")).await;
     assert_eq!(id.auth_time, first_id.auth_time);

@@ -6,7 +6,7 @@ use crate::identity::IdentityState;
 use crate::identity::client_auth::AuthenticatedClient;
 use crate::identity::error::OAuthError;
 use crate::identity::jti;
-use crate::identity::jwt::{self, AccessClaims};
+use crate::signing::jwt::{self, AccessClaims};
 
 pub(super) fn issue(
     state: &IdentityState,

@@ -8,7 +8,7 @@ use crate::domain::{random_token, token_hash};
 use crate::identity::IdentityState;
 use crate::identity::error::OAuthError;
 use crate::identity::jti;
-use crate::identity::jwt::{self, AccessClaims, IdClaims};
+use crate::signing::jwt::{self, AccessClaims, IdClaims};
 use crate::store::{GrantRow, NewRefreshToken};
 
 pub(super) fn has(scopes: &[String], scope: &str) -> bool {

@@ -165,7 +165,7 @@ async fn db_copy_moves_a_populated_sqlite_install_and_it_keeps_working() {
         .await;
     assert_eq!(invite.status(), StatusCode::OK);
     let now = frontdesk::clock::Clock::default().now();
-    frontdesk::identity::keys::rotate(&old.store, now, std::time::Duration::ZERO)
+    frontdesk::signing::keys::rotate(&old.store, now, std::time::Duration::ZERO)
         .await
         .unwrap();
     let issued = token(&old, (&kept.0, &kept.1)).await;
