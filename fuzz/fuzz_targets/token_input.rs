@@ -18,8 +18,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontdesk::identity::KeyRing;
 use frontdesk::identity::OAuthError;
 use frontdesk::identity::introspect::parse_token_request;
-use frontdesk::identity::jwt::{self, AccessClaims};
-use frontdesk::identity::keys::KeySet;
+use frontdesk::signing::jwt::{self, AccessClaims};
+use frontdesk::signing::keys::KeySet;
 use frontdesk::store::Store;
 use frontdesk_fuzz::{form_request, split_line};
 use libfuzzer_sys::fuzz_target;
@@ -53,7 +53,7 @@ static KEYS: LazyLock<Arc<KeySet>> = LazyLock::new(|| {
 });
 
 /// The one key of the in-memory database, which signs from its creation.
-fn signing() -> &'static frontdesk::identity::keys::SigningKey {
+fn signing() -> &'static frontdesk::signing::keys::SigningKey {
     KEYS.signing(frontdesk::clock::Clock::default().now())
 }
 
