@@ -13,6 +13,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let core = prepared.core.clone();
     let identity = prepared.identity.clone();
     crate::service::people::bootstrap_admin(&core.store, &core.config).await?;
+    if let Some(path) = &core.config.seed {
+        seed(&core, path).await?;
+    }
 
     crate::spawn_background_tasks(&core, &identity, &prepared.sessions);
 
@@ -37,5 +40,30 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     identity.authenticator.flush_last_used(&core.store).await?;
     core.store.pool().close().await;
     tracing::info!("frontdesk stopped");
+    Ok(())
+}
+
+/// Applies the seed file, on one instance at a time; a bad file stops start-up with its one-line reason.
+async fn seed(core: &crate::state::Core, path: &std::path::Path) -> anyhow::Result<()> {
+    use crate::service::seed;
+    let plan = seed::load(path, core, &|var| std::env::var(var).ok()).await?;
+    let applied = core
+        .store
+        .exclusively(crate::store::Job::Seed, seed::apply(core, plan))
+        .await?;
+    match applied {
+        Some(applied) => {
+            let applied = applied?;
+            for change in &applied.changes {
+                tracing::info!("seed: {change}");
+            }
+            tracing::info!(
+                "seed file {} applied: {} changes",
+                path.display(),
+                applied.changes.len()
+            );
+        }
+        None => tracing::info!("another instance is applying the seed file"),
+    }
     Ok(())
 }

@@ -58,6 +58,9 @@ pub struct ServeArgs {
         global = true
     )]
     pub refresh_token_sliding_seconds: Option<String>,
+    /// A seed file (TOML): apps, secrets and users to exist at start (see the README).
+    #[arg(long = "seed", env = "FRONTDESK_SEED", global = true)]
+    pub seed: Option<String>,
     /// The `aud` claim of access tokens: audiences separated by commas.
     #[arg(
         long = "token-audience",

@@ -69,6 +69,8 @@ pub struct Config {
     pub refresh_token_lifetime: Duration,
     /// A refresh token unused this long expires (default 15 days; never past the absolute end).
     pub refresh_token_sliding: Duration,
+    /// The seed file applied at start (`FRONTDESK_SEED`).
+    pub seed: Option<std::path::PathBuf>,
     /// The `aud` claim of access tokens.
     pub token_audience: Vec<String>,
     pub metrics_listen: Option<SocketAddr>,
@@ -93,6 +95,7 @@ impl fmt::Debug for Config {
             .field("key_activation", &self.key_activation)
             .field("refresh_token_lifetime", &self.refresh_token_lifetime)
             .field("refresh_token_sliding", &self.refresh_token_sliding)
+            .field("seed", &self.seed)
             .field("token_audience", &self.token_audience)
             .field("metrics_listen", &self.metrics_listen)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -271,6 +274,12 @@ impl Config {
             key_activation: Duration::from_secs(key_activation),
             refresh_token_lifetime: Duration::from_secs(refresh_token_lifetime),
             refresh_token_sliding: Duration::from_secs(refresh_token_sliding),
+            seed: args
+                .seed
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(std::path::PathBuf::from),
             token_audience,
             metrics_listen,
             trusted_proxies,

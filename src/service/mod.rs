@@ -3,3 +3,4 @@
 
 pub mod apps;
 pub mod people;
+pub mod seed;

@@ -39,6 +39,8 @@ pub enum Job {
     Purge = 0x6672_6f6e_7402,
     /// Storing the first signing key of an empty database (several instances may start at once).
     FirstKey = 0x6672_6f6e_7403,
+    /// Applying the seed file (several instances may start with the same one).
+    Seed = 0x6672_6f6e_7404,
 }
 
 /// How to reach the database: its URL and the pool's limits.

@@ -25,6 +25,7 @@ mod ops;
 mod people;
 mod refresh_grant;
 mod rooms;
+mod seed;
 mod store_app_uris;
 mod store_apps;
 mod userinfo;
