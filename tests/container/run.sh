@@ -254,6 +254,11 @@ free_port() {
 PORT="$(free_port)" || fail "no free port"
 BASE="http://127.0.0.1:$PORT"
 podman volume create "$VOLUME" >/dev/null
+# A seed file, as a CI pipeline would mount one: an app whose secret the pipeline knows in advance.
+SEED_SECRET="container-seeded-secret-0123456789-abcdef"
+printf '%s\n' '[[apps]]' 'code = "SEEDED"' 'name = "Seeded app"' 'scopes = ["setup.read"]' \
+    '[[apps.secrets]]' 'description = "pipeline"' "value = \"$SEED_SECRET\"" >"$WORK/seed.toml"
+chmod 644 "$WORK/seed.toml"
 # Hardened as in docker-compose.yml: read-only root file system with a tmpfs /tmp, no capabilities, no
 # privilege gain. The image's HEALTHCHECK stays; only podman's timer for it is off (see wait_healthy).
 pm run -d --name "$NAME" \
@@ -261,6 +266,7 @@ pm run -d --name "$NAME" \
     --health-interval disable \
     -p "127.0.0.1:$PORT:8080" \
     -v "$VOLUME:/data" \
+    -v "$WORK/seed.toml:/seed.toml:ro" -e FRONTDESK_SEED=/seed.toml \
     -e FRONTDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     -e FRONTDESK_PUBLIC_URL="$BASE" \
     "$IMAGE" >/dev/null
@@ -340,6 +346,11 @@ token_request() {
 }
 
 phase "sign in, register an app, get a token"
+code="$(curl -s -o "$WORK/seeded.json" -w '%{http_code}' -u "DEMO-SP-SEEDED:$SEED_SECRET" \
+    -d grant_type=client_credentials "$BASE/connect/token")"
+{ [ "$code" = 200 ] && grep -q '"access_token":"' "$WORK/seeded.json"; } ||
+    fail "token for the seeded app: $code $(cat "$WORK/seeded.json")"
+ok "the seed file's app gets a token with the secret the file gave it (FRONTDESK_SEED)"
 sign_in "first start"
 code="$(http "$WORK/create.html" "$BASE/apps/connected-apps/create")"
 [ "$code" = 200 ] || fail "GET /apps/connected-apps/create: $code"
