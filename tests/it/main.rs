@@ -7,6 +7,7 @@
 
 mod authorize;
 mod cli;
+mod cli_apps;
 mod code_grant;
 mod connections;
 mod crash;
