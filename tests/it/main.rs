@@ -26,6 +26,7 @@ mod ops;
 mod people;
 mod refresh_grant;
 mod rooms;
+mod service_apps;
 mod store_app_uris;
 mod store_apps;
 mod userinfo;
