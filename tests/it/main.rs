@@ -7,6 +7,7 @@
 
 mod authorize;
 mod cli;
+mod cli_apps;
 mod code_grant;
 mod connections;
 mod crash;
@@ -26,6 +27,7 @@ mod people;
 mod refresh_grant;
 mod rooms;
 mod seed;
+mod service_apps;
 mod store_app_uris;
 mod store_apps;
 mod userinfo;

@@ -2,6 +2,7 @@
 //! (`frontdesk apps`), the seed file and the admin API. Each checks its input with the form's rules and
 //! messages (`rules`), writes the change with its audit row in one transaction, and names the actor.
 
+mod edit;
 mod ops;
 pub mod rules;
 mod view;
@@ -12,6 +13,7 @@ use std::net::IpAddr;
 use crate::domain::{AuditEvent, PiiMode, SecretValue};
 use crate::store::{AuditEntry, StoreError};
 
+pub use edit::{AppChange, edit_app};
 pub use ops::{add_secret, create_app, delete_app, delete_secret, register};
 pub use rules::{CheckedApp, check_new_app, check_new_app_of};
 pub use view::{AppView, SecretView, list_apps, show_app};
