@@ -3,11 +3,11 @@
 //! goes through the same operations as the dashboard's, audited with the actor `cli`.
 
 use super::{Plan, PlannedApp, PlannedUser};
-use crate::domain::audit::{AppSettings, Change, Person, PersonChange, PersonSettings};
+use crate::domain::audit::{AppSettings, Person, PersonChange, PersonSettings};
 use crate::domain::{AppKind, AuditEvent, PasswordHasher, SecretValue};
 use crate::service::apps::{self, Actor, ServiceError};
 use crate::state::Core;
-use crate::store::{AppDetail, AppEdit, AuditEntry, NewUser, UserChangeError};
+use crate::store::{AppDetail, AuditEntry, NewUser, UserChangeError};
 
 /// What applying changed, one line per change (logged at start-up).
 #[derive(Debug, Default)]
@@ -173,7 +173,7 @@ async fn holds(
     }
 }
 
-/// Name, personal-data mode and scopes as the file says, audited as an edit.
+/// Name, personal-data mode and scopes as the file says (`edit_app`, audited as an edit).
 async fn update_settings(
     core: &Core,
     app: &PlannedApp,
@@ -197,16 +197,12 @@ async fn update_settings(
     if before == after {
         return Ok(());
     }
-    let edit = AppEdit {
-        client_name: &app.input.client_name,
-        pii_mode: app.input.pii_mode,
-        scopes: &app.input.scopes,
-        store: None,
+    let change = apps::AppChange {
+        client_name: Some(after.client_name),
+        pii_mode: Some(after.pii_mode),
+        scopes: Some(after.scopes),
     };
-    let event = AuditEvent::AppEdited(Change { before, after });
-    core.store
-        .update_app(existing.id, edit, entry(Some(&app.client_id), event))
-        .await?;
+    apps::edit_app(core, Actor::Cli, &app.client_id, change).await?;
     applied
         .changes
         .push(format!("updated app {}", app.client_id));
