@@ -66,7 +66,7 @@ pub struct EventPage {
     security(("oauth2" = ["frontdesk:apps.read"]), ("oauth2" = ["frontdesk:apps.manage"]))
 )]
 pub async fn list_activity(
-    Reader(_): Reader,
+    _: Reader,
     State(state): State<ApiState>,
     Query(params): Query<ActivityParams>,
 ) -> Result<Response, ApiError> {

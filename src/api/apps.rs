@@ -71,7 +71,7 @@ pub fn page_number(page: Option<i64>) -> Result<i64, ApiError> {
     security(("oauth2" = ["frontdesk:apps.read"]), ("oauth2" = ["frontdesk:apps.manage"]))
 )]
 pub async fn list_apps(
-    Reader(_): Reader,
+    _: Reader,
     State(state): State<ApiState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, ApiError> {
@@ -138,7 +138,7 @@ pub fn app_response(state: &ApiState, app: &AppDetail) -> Response {
     security(("oauth2" = ["frontdesk:apps.read"]), ("oauth2" = ["frontdesk:apps.manage"]))
 )]
 pub async fn get_app(
-    Reader(_): Reader,
+    _: Reader,
     State(state): State<ApiState>,
     Path(client_id): Path<String>,
 ) -> Result<Response, ApiError> {

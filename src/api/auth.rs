@@ -125,7 +125,7 @@ fn unknown_kid(state: &ApiState, token: &str) -> bool {
 }
 
 /// A caller that may read: `frontdesk:apps.read` or `frontdesk:apps.manage`.
-pub struct Reader(pub Caller);
+pub struct Reader;
 
 impl FromRequestParts<ApiState> for Reader {
     type Rejection = ApiError;
@@ -133,7 +133,7 @@ impl FromRequestParts<ApiState> for Reader {
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         if caller.holds(READ_SCOPE) || caller.holds(MANAGE_SCOPE) {
-            Ok(Self(caller))
+            Ok(Self)
         } else {
             Err(ApiError::InsufficientScope(READ_SCOPE))
         }

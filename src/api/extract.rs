@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, FieldProblem};
 
 /// The query string, decoded strictly into `T` (unknown fields refused where `T` says so).
 pub struct Query<T>(pub T);
@@ -36,7 +36,8 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     }
 }
 
-/// A JSON body (`application/json`), read into `T`.
+/// A JSON body (`application/json`), read into `T`: 415 for another type, 400 when it is not JSON,
+/// 422 with the field when it is JSON of the wrong shape (a missing, unknown or mistyped field).
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
@@ -58,27 +59,44 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             .await
             .map_err(|e| ApiError::Shared(e.status()))?;
         let de = &mut serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(de)
-            .map(Self)
-            .map_err(|e| ApiError::BadRequest(format!("the JSON body is not valid: {e}")))
+        serde_path_to_error::deserialize(de).map(Self).map_err(|e| {
+            if e.inner().classify() != serde_json::error::Category::Data {
+                return ApiError::BadRequest(format!("the body is not JSON: {}", e.inner()));
+            }
+            // Readable JSON of the wrong shape: a field list, as for any refused field.
+            let message = e.inner().to_string();
+            let path = e.path().to_string();
+            let field = if path == "." {
+                // A missing or unknown field is reported at the object: its name is in backquotes.
+                message.split('`').nth(1).unwrap_or(".").to_owned()
+            } else {
+                path
+            };
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            ApiError::Invalid(vec![FieldProblem::new(&field, message)])
+        })
     }
 }
 
-/// `If-Match`, which every write of an existing app needs: 428 without it.
-pub struct IfMatch(pub String);
+/// `If-Match`, which every write of an existing app needs. Read whether sent or not, so that an
+/// unknown app is 404 before a missing header is 428.
+pub struct IfMatch(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let value = parts
-            .headers
-            .get(header::IF_MATCH)
-            .ok_or(ApiError::PreconditionRequired)?;
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(Self(None));
+        };
         let value = value
             .to_str()
             .map_err(|_| ApiError::BadRequest("If-Match is not valid".into()))?;
-        Ok(Self(value.to_owned()))
+        Ok(Self(Some(value.to_owned())))
     }
 }
 
@@ -86,15 +104,17 @@ impl IfMatch {
     /// Whether the header matches `etag` (strong comparison, RFC 9110 §13.1.1): `*`, or one of its
     /// comma-separated entity tags equal to it. A weak tag never matches.
     pub fn matches(&self, etag: &str) -> bool {
-        self.0.trim() == "*" || self.0.split(',').any(|tag| tag.trim() == etag)
+        self.0
+            .as_deref()
+            .is_some_and(|v| v.trim() == "*" || v.split(',').any(|tag| tag.trim() == etag))
     }
 
-    /// `Ok` when the header matches `etag`, else 412.
+    /// `Ok` when the header matches `etag`; 428 when it was not sent (RFC 6585 §3), else 412.
     pub fn check(&self, etag: &str) -> Result<(), ApiError> {
-        if self.matches(etag) {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed)
+        match &self.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(_) if self.matches(etag) => Ok(()),
+            Some(_) => Err(ApiError::PreconditionFailed),
         }
     }
 }
@@ -106,10 +126,19 @@ mod tests {
     #[test]
     fn if_match_compares_strongly() {
         let tag = "\"abc\"";
-        assert!(IfMatch("\"abc\"".into()).matches(tag));
-        assert!(IfMatch("\"x\", \"abc\"".into()).matches(tag));
-        assert!(IfMatch(" * ".into()).matches(tag));
-        assert!(!IfMatch("W/\"abc\"".into()).matches(tag));
-        assert!(!IfMatch("abc".into()).matches(tag));
+        let header = |v: &str| IfMatch(Some(v.to_owned()));
+        assert!(header("\"abc\"").matches(tag));
+        assert!(header("\"x\", \"abc\"").matches(tag));
+        assert!(header(" * ").matches(tag));
+        assert!(!header("W/\"abc\"").matches(tag));
+        assert!(!header("abc").matches(tag));
+        assert!(matches!(
+            IfMatch(None).check(tag),
+            Err(ApiError::PreconditionRequired)
+        ));
+        assert!(matches!(
+            header("\"x\"").check(tag),
+            Err(ApiError::PreconditionFailed)
+        ));
     }
 }

@@ -7,10 +7,12 @@ mod activity;
 mod apps;
 mod auth;
 mod extract;
+mod interim;
 mod openapi;
 mod problem;
 mod secrets;
 mod view;
+mod write;
 
 use std::sync::Arc;
 
@@ -55,9 +57,10 @@ impl std::ops::Deref for ApiState {
 /// together, so the router and the document cannot name different things (tests/it/api_doc.rs).
 fn operations() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(apps::list_apps))
-        .routes(routes!(apps::get_app))
-        .routes(routes!(secrets::list_secrets))
+        .routes(routes!(apps::list_apps, write::create_app))
+        .routes(routes!(apps::get_app, write::update_app, write::delete_app))
+        .routes(routes!(secrets::list_secrets, secrets::add_secret))
+        .routes(routes!(secrets::delete_secret))
         .routes(routes!(activity::list_activity))
         .routes(routes!(openapi::openapi_json))
 }
@@ -97,7 +100,6 @@ fn json(value: &impl Serialize) -> Response {
 }
 
 /// `value` as a JSON answer with `status`.
-#[allow(dead_code)]
 fn json_with(status: StatusCode, value: &impl Serialize) -> Response {
     (status, NO_STORE, axum::Json(value)).into_response()
 }

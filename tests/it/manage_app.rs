@@ -512,7 +512,7 @@ pub async fn seed_into(store: &frontdesk::store::Store, n: usize, prefix: &str) 
                         lookup_id: &lookup,
                         hash: &hash,
                     },
-                    created_by: 1,
+                    created_by: Some(1),
                     store: None,
                 },
                 AuditEntry {

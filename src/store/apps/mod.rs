@@ -23,7 +23,8 @@ pub struct NewApp<'a> {
     pub pii_mode: PiiMode,
     pub scopes: &'a [String],
     pub secret: NewSecret<'a>,
-    pub created_by: i64,
+    /// The person who registered it; `None` when a program did (the admin API).
+    pub created_by: Option<i64>,
     /// `Some` for a store app (its kind is `store`), `None` for a custom app.
     pub store: Option<&'a StoreSettings>,
 }

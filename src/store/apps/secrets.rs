@@ -67,7 +67,7 @@ impl Store {
         &self,
         app_id: i64,
         secret: NewSecret<'_>,
-        created_by: i64,
+        created_by: Option<i64>,
         audit_entry: AuditEntry<'_>,
     ) -> Result<(), AddSecretError> {
         let now = self.now_text();

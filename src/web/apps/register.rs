@@ -45,7 +45,7 @@ pub async fn register(
             lookup_id: secret.lookup_id(),
             hash: &secret_hash,
         },
-        created_by: user.user.id,
+        created_by: Some(user.user.id),
         store: store.as_ref(),
     };
     let audit = audit_entry(

@@ -106,7 +106,7 @@ pub async fn add(
     };
     match state
         .store
-        .add_secret(app.id, new, user.user.id, audit)
+        .add_secret(app.id, new, Some(user.user.id), audit)
         .await
     {
         Ok(()) => {}

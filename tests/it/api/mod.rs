@@ -4,6 +4,7 @@
 
 mod document;
 mod reads;
+mod writes;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, IF_MATCH};
 use reqwest::{Method, StatusCode};
