@@ -100,11 +100,24 @@ async fn the_openapi_document_is_3_1_and_complete() {
 /// Each route of the admin API, as its `#[utoipa::path]` names it in the source: the attributes that
 /// `routes!` turns into routes and operations at once.
 fn routed_in_source() -> (usize, Vec<String>) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    fn files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, found);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api"),
+        &mut found,
+    );
     let mut attributes = 0;
     let mut plain_routes = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in found {
         let source = std::fs::read_to_string(&path).unwrap();
         attributes += source.matches("#[utoipa::path(").count();
         for call in [
