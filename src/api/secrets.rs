@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 use super::apps::load;
 use super::auth::{Manager, Reader};
 use super::extract::{IfMatch, Json, Path};
-use super::interim as service;
 use super::problem::ApiError;
 use super::view::{App, Secret};
 use super::write::actor;
 use super::{ApiState, json, json_with};
+use crate::service::apps as service;
 
 #[derive(Serialize, ToSchema, Debug)]
 pub struct SecretList {
@@ -80,7 +80,14 @@ pub async fn add_secret(
 ) -> Result<Response, ApiError> {
     let app = load(&state, &client_id).await?;
     if_match.check(&App::of(&app, &state.catalog).etag())?;
-    let added = service::add_secret(&state, actor(&caller), &app, &body.description).await?;
+    let added = service::add_secret(
+        &state,
+        actor(&caller),
+        &app.client_id,
+        &body.description,
+        None,
+    )
+    .await?;
     let body = CreatedSecret {
         id: added.id,
         description: added.description,
@@ -114,6 +121,6 @@ pub async fn delete_secret(
         return Err(ApiError::NotFound("secret"));
     }
     if_match.check(&App::of(&app, &state.catalog).etag())?;
-    service::delete_secret(&state, actor(&caller), &app, secret_id).await?;
+    service::delete_secret(&state, actor(&caller), &app.client_id, secret_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -13,10 +13,11 @@ use utoipa::ToSchema;
 use super::apps::{app_response, load};
 use super::auth::{Caller, Manager};
 use super::extract::{IfMatch, Json, Path};
-use super::interim::{self as service, Actor, AppChange, NewAppInput, ServiceError};
+use super::interim::{self, AppChange};
 use super::problem::{ApiError, FieldProblem};
 use super::view::{App, Pii};
 use super::{ApiState, json_with};
+use crate::service::apps::{self as service, Actor, NewAppInput, ServiceError};
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
@@ -116,7 +117,7 @@ pub async fn create_app(
         scopes: body.scopes,
         secret_description: body.secret_description,
     };
-    let created = service::create_app(&state, actor(&caller), input).await?;
+    let created = service::create_app(&state, actor(&caller), input, None).await?;
     let app = load(&state, &created.client_id).await?;
     let view = App::of(&app, &state.catalog);
     let etag = view.etag();
@@ -180,7 +181,7 @@ pub async fn update_app(
         pii_mode: body.pii.map(Into::into),
         scopes: body.scopes,
     };
-    service::edit_app(&state, actor(&caller), &app, change).await?;
+    interim::edit_app(&state, actor(&caller), &app, change).await?;
     let app = load(&state, &client_id).await?;
     Ok(app_response(&state, &app).into_response())
 }
@@ -209,6 +210,6 @@ pub async fn delete_app(
     if app.client_id == caller.client_id {
         return Err(ApiError::Conflict("an app cannot delete itself".into()));
     }
-    service::delete_app(&state, actor(&caller), &app).await?;
+    service::delete_app(&state, actor(&caller), &app.client_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,4 +1,5 @@
 //! What the dashboard, the command line and start-up do alike, above the store: one implementation of
 //! each operation, whichever door or command asks for it.
 
+pub mod apps;
 pub mod people;

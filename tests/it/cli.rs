@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use crate::helpers::*;
 
 /// Runs `frontdesk args...` on database `db` (a URL, see `database_url`).
-fn frontdesk(db: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+pub fn frontdesk(db: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
         .args(args)
         .env("DATABASE_URL", db)

@@ -8,6 +8,7 @@
 mod api;
 mod authorize;
 mod cli;
+mod cli_apps;
 mod code_grant;
 mod connections;
 mod crash;

@@ -23,7 +23,7 @@ pub struct NewApp<'a> {
     pub pii_mode: PiiMode,
     pub scopes: &'a [String],
     pub secret: NewSecret<'a>,
-    /// The person who registered it; `None` when a program did (the admin API).
+    /// The person who registered it; `None` when no person did (the command line, a seed file).
     pub created_by: Option<i64>,
     /// `Some` for a store app (its kind is `store`), `None` for a custom app.
     pub store: Option<&'a StoreSettings>,
@@ -112,14 +112,14 @@ macro_rules! write_store_settings {
 }
 
 impl Store {
-    /// Writes the app, its scopes, its first secret and the audit row in one transaction.
-    /// `Duplicate(ClientCode)` (or `ClientId`, made of the codes) when the client code is already taken
-    /// in the account.
+    /// Writes the app, its scopes, its first secret and the audit row in one transaction; the secret's
+    /// id. `Duplicate(ClientCode)` (or `ClientId`, made of the codes) when the client code is already
+    /// taken in the account.
     pub async fn create_app(
         &self,
         app: NewApp<'_>,
         audit_entry: AuditEntry<'_>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         let now = self.now_text();
         on_db!(&self.pool, p => async {
             let mut tx = p.begin().await?;
@@ -143,10 +143,10 @@ impl Store {
             if let Some(store) = app.store {
                 write_store_settings!(tx, app_id, store)?;
             }
-            sqlx::query(
+            let secret_id: i64 = sqlx::query_scalar(
                 "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
                                           created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(app_id)
             .bind(app.secret.description)
@@ -154,10 +154,11 @@ impl Store {
             .bind(&app.secret.hash.0)
             .bind(&now)
             .bind(app.created_by)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
             audit_insert!(tx, &audit_entry, &now)?;
-            tx.commit().await
+            tx.commit().await?;
+            Ok::<i64, sqlx::Error>(secret_id)
         }
         .await)
         .map_err(StoreError::from_write)

@@ -61,17 +61,17 @@ impl From<SecretRow> for SecretInfo {
 }
 
 impl Store {
-    /// Adds a secret unless the app already has `MAX_SECRETS_PER_APP`; the count and the insert are one
-    /// statement, so concurrent additions cannot overshoot.
+    /// Adds a secret unless the app already has `MAX_SECRETS_PER_APP`; the new secret's id. The count
+    /// and the insert are one statement, so concurrent additions cannot overshoot.
     pub async fn add_secret(
         &self,
         app_id: i64,
         secret: NewSecret<'_>,
         created_by: Option<i64>,
         audit_entry: AuditEntry<'_>,
-    ) -> Result<(), AddSecretError> {
+    ) -> Result<i64, AddSecretError> {
         let now = self.now_text();
-        let outcome: Result<Result<(), AddSecretError>, sqlx::Error> = on_db!(&self.pool, p => async {
+        let outcome: Result<Result<i64, AddSecretError>, sqlx::Error> = on_db!(&self.pool, p => async {
             let mut tx = p.begin().await?;
             // PostgreSQL runs writers side by side: lock the app's row first, so two additions to one
             // app take turns and the count below cannot be overshot. (SQLite has one writer at a time.)
@@ -81,12 +81,13 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let inserted = sqlx::query(
+            let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
                                           created_by)
                  SELECT $1, $2, $3, $4, $5, $6
                  WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
-                   AND (SELECT COUNT(*) FROM app_secrets WHERE app_id = $1) < $7",
+                   AND (SELECT COUNT(*) FROM app_secrets WHERE app_id = $1) < $7
+                 RETURNING id",
             )
             .bind(app_id)
             .bind(secret.description)
@@ -95,10 +96,9 @@ impl Store {
             .bind(&now)
             .bind(created_by)
             .bind(MAX_SECRETS_PER_APP)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(secret_id) = inserted else {
                 let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE id = $1")
                     .bind(app_id)
                     .fetch_one(&mut *tx)
@@ -108,10 +108,10 @@ impl Store {
                 } else {
                     AddSecretError::TooMany
                 }));
-            }
+            };
             audit_insert!(tx, &audit_entry, &now)?;
             tx.commit().await?;
-            Ok(Ok(()))
+            Ok(Ok(secret_id))
         }
         .await);
         outcome.map_err(|e| AddSecretError::Store(StoreError::from_write(e)))?

@@ -15,6 +15,8 @@ use super::form::{
 use super::register::register;
 use crate::domain::{AppKind, ClientCode, PiiMode, ScopeCatalog};
 use crate::http::ClientAddr;
+pub use crate::service::apps::CheckedApp as Valid;
+pub use crate::service::apps::rules::TAKEN;
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, CsrfForm, Layout, Query, render};
@@ -123,15 +125,6 @@ pub struct CreateForm {
     pub scopes: Vec<String>,
 }
 
-/// The checked form, ready to store.
-pub struct Valid {
-    pub client_code: ClientCode,
-    pub client_name: String,
-    pub pii_mode: PiiMode,
-    pub secret_description: String,
-    pub scopes: Vec<String>,
-}
-
 fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, Box<FieldErrors>> {
     validate_common(AppKind::Custom, form, catalog, FieldErrors::default())
 }
@@ -169,8 +162,6 @@ pub fn validate_common(
         _ => Err(Box::new(errors)),
     }
 }
-
-pub const TAKEN: &str = "This client code is already taken";
 
 pub async fn submit(
     AccountAdmin(user): AccountAdmin,

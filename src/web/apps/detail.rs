@@ -7,10 +7,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::connections::{ConnectionRow, find_connection};
 use super::form::token_curl;
-use super::{Moment, app_path, audit_entry};
-use crate::domain::AuditEvent;
-use crate::domain::audit::DeletedApp;
+use super::register::{actor, unexpected};
+use super::{Moment, app_path};
 use crate::http::ClientAddr;
+use crate::service::apps;
 use crate::store::{AppDetail, AuditFilter, MAX_SECRETS_PER_APP};
 use crate::web::WebState;
 use crate::web::activity::{EventView, describe};
@@ -190,16 +190,9 @@ pub async fn delete(
     _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let app = load_app(&state, &client_id).await?;
-    let deleted = AuditEvent::AppDeleted(DeletedApp {
-        client_code: app.client_code.clone(),
-        client_name: app.client_name.clone(),
-        secrets: app.secrets.len(),
-    });
-    let audit = audit_entry(&user, addr, &app.client_id, deleted);
-    if !state.store.delete_app(app.id, audit).await? {
-        return Err(AppError::NotFound);
-    }
-    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "app deleted");
+    apps::delete_app(&state.core, actor(&user, addr), &app.client_id)
+        .await
+        .map_err(unexpected)?;
     session::set_flash(
         &user.session,
         format!(

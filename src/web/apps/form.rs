@@ -8,14 +8,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::{
-    AppKind, OIDC_SCOPES, PiiMode, ScopeCatalog, StoreSettings, parse_logo_url,
-    parse_redirect_uris, single_line,
+    AppKind, OIDC_SCOPES, PiiMode, ScopeCatalog, StoreSettings, parse_logo_url, parse_redirect_uris,
 };
+use crate::service::apps::rules;
 use crate::web::error::AppError;
 use crate::web::{Layout, render};
-
-pub const MAX_NAME_CHARS: usize = 100;
-pub const MAX_DESCRIPTION_CHARS: usize = 200;
 
 /// What the form shows: the person's own input, kept as typed.
 #[derive(Default)]
@@ -173,9 +170,8 @@ pub fn scope_groups(
         .collect()
 }
 
-/// Client name, personal-data mode and scopes: the fields creation and editing share. Each problem is
-/// written into `errors`; `None` when any was found.
-/// A custom app may be granted API scopes only, a store app the OpenID Connect scopes as well.
+/// Client name, personal-data mode and scopes: the fields creation and editing share, by the rules every
+/// door follows (`service::apps::rules`). Each problem is written into `errors`; `None` when any was found.
 pub fn validate_details(
     kind: AppKind,
     client_name: &str,
@@ -184,32 +180,16 @@ pub fn validate_details(
     catalog: &ScopeCatalog,
     errors: &mut FieldErrors,
 ) -> Option<(String, PiiMode, Vec<String>)> {
-    let name = single_line(
-        client_name,
-        MAX_NAME_CHARS,
-        "Enter a client name",
-        "Use at most 100 characters",
-    )
-    .map_err(|e| errors.client_name = Some(e));
+    let name = rules::client_name(client_name).map_err(|e| errors.client_name = Some(e));
     let mode = PiiMode::parse(pii_mode).map_err(|e| errors.pii_mode = Some(e));
-    let requested = scopes.iter().map(String::as_str);
-    let scopes = match kind {
-        AppKind::Custom => catalog.parse_selection(requested),
-        AppKind::Store => catalog.parse_store_selection(requested),
-    }
-    .map_err(|e| errors.scopes = Some(e));
+    let scopes = rules::scopes(kind, catalog, scopes).map_err(|e| errors.scopes = Some(e));
     Some((name.ok()?, mode.ok()?, scopes.ok()?))
 }
 
 pub fn validate_description(raw: &str, errors: &mut FieldErrors) -> Option<String> {
-    single_line(
-        raw,
-        MAX_DESCRIPTION_CHARS,
-        "Enter a secret description",
-        "Use at most 200 characters",
-    )
-    .map_err(|e| errors.secret_description = Some(e))
-    .ok()
+    rules::secret_description(raw)
+        .map_err(|e| errors.secret_description = Some(e))
+        .ok()
 }
 
 #[derive(Template)]

@@ -7,21 +7,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::audit_entry;
 use super::detail::{back_to_app, load_app};
 use super::form::{
     CredentialsPage, FieldErrors, credentials_response, token_curl, validate_description,
 };
-use crate::domain::audit::SecretLabel;
-use crate::domain::{AuditEvent, PasswordHasher, SecretValue};
+use super::register::{actor, unexpected};
 use crate::http::ClientAddr;
-use crate::store::{AddSecretError, AppDetail, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
+use crate::service::apps::{self, ServiceError, rules::TOO_MANY};
+use crate::store::{AppDetail, MAX_SECRETS_PER_APP, SecretInfo};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
-
-const TOO_MANY: &str =
-    "This app already has 10 secrets, the most allowed. Delete one before adding another.";
 
 #[derive(Template)]
 #[template(path = "apps/connected-apps/secrets/new.html")]
@@ -89,39 +85,30 @@ pub async fn add(
         return refuse(app, TOO_MANY);
     }
 
-    let secret = SecretValue::generate();
-    let hash = PasswordHasher.hash_async(secret.clone()).await?;
-    let audit = audit_entry(
-        &user,
-        addr,
+    let added = apps::add_secret(
+        &state.core,
+        actor(&user, addr),
         &app.client_id,
-        AuditEvent::SecretAdded(SecretLabel {
-            description: description.clone(),
-        }),
-    );
-    let new = NewSecret {
-        description: &description,
-        lookup_id: secret.lookup_id(),
-        hash: &hash,
-    };
-    match state
-        .store
-        .add_secret(app.id, new, Some(user.user.id), audit)
-        .await
-    {
-        Ok(()) => {}
+        &description,
+        None,
+    )
+    .await;
+    let added = match added {
+        Ok(added) => added,
         // Another admin filled the last place between our check and our insert.
-        Err(AddSecretError::TooMany) => return refuse(app, TOO_MANY),
-        Err(AddSecretError::NoApp) => return Err(AppError::NotFound),
-        Err(AddSecretError::Store(e)) => return Err(e.into()),
-    }
-    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "secret added");
+        Err(ServiceError::Conflict(_)) => return refuse(app, TOO_MANY),
+        Err(e) => return Err(unexpected(e)),
+    };
     credentials_response(&CredentialsPage {
         layout: user.layout("connected-apps"),
         heading: format!("New secret for {}", app.client_name),
-        token_curl: token_curl(&state.config.public_url, &app.client_id, secret.expose()),
+        token_curl: token_curl(
+            &state.config.public_url,
+            &app.client_id,
+            added.secret.expose(),
+        ),
         client_id: app.client_id,
-        client_secret: secret.expose().to_owned(),
+        client_secret: added.secret.expose().to_owned(),
     })
 }
 
@@ -192,18 +179,9 @@ pub async fn delete(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let audit = audit_entry(
-        &user,
-        addr,
-        &app.client_id,
-        AuditEvent::SecretDeleted(SecretLabel {
-            description: secret.description.clone(),
-        }),
-    );
-    if !state.store.delete_secret(app.id, secret.id, audit).await? {
-        return Err(AppError::NotFound);
-    }
-    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "secret deleted");
+    apps::delete_secret(&state.core, actor(&user, addr), &app.client_id, secret.id)
+        .await
+        .map_err(unexpected)?;
     let message = if is_last {
         format!(
             "Deleted the secret “{}”. {} has no secret left and cannot request tokens.",
