@@ -51,10 +51,12 @@ impl RateLimit {
     }
 }
 
-/// The calling app: its client ID, the scopes its token holds, and its address for the audit log.
+/// The calling app: its client ID, the secret its token was obtained with, the scopes its token holds,
+/// and its address for the audit log.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub client_id: String,
+    pub secret_id: i64,
     pub scopes: Vec<String>,
     pub addr: Option<std::net::IpAddr>,
 }
@@ -111,6 +113,7 @@ impl FromRequestParts<ApiState> for Caller {
             crate::http::ClientAddr::from_request_parts(parts, state).await;
         Ok(Self {
             client_id: claims.client_id,
+            secret_id,
             scopes: claims.scope,
             addr,
         })

@@ -96,7 +96,8 @@ pub async fn add_secret(
     Ok(json_with(StatusCode::CREATED, &body))
 }
 
-/// Delete one of an app's secrets; the tokens obtained with it stop working.
+/// Delete one of an app's secrets; the tokens obtained with it stop working. The calling app cannot
+/// delete the secret its own token came from (409).
 #[utoipa::path(
     delete,
     path = "/api/v1/apps/{client_id}/secrets/{secret_id}",
@@ -121,6 +122,11 @@ pub async fn delete_secret(
         return Err(ApiError::NotFound("secret"));
     }
     if_match.check(&App::of(&app, &state.catalog).etag())?;
+    if app.client_id == caller.client_id && secret_id == caller.secret_id {
+        return Err(ApiError::Conflict(
+            "an app cannot delete the secret its access token was obtained with".into(),
+        ));
+    }
     service::delete_secret(&state, actor(&caller), &app.client_id, secret_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

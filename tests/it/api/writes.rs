@@ -262,6 +262,22 @@ async fn an_app_deletes_another_but_not_itself() {
         r.problem(StatusCode::CONFLICT),
         "urn:frontdesk:problem:conflict"
     );
+    // Nor the secret its token came from (even with `If-Match: *`).
+    let mine = api.get(&format!("{own}/secrets")).await.body["items"][0]["id"].clone();
+    let r = api
+        .send(
+            Method::DELETE,
+            &format!("{own}/secrets/{mine}"),
+            None,
+            Some("*"),
+        )
+        .await;
+    r.problem(StatusCode::CONFLICT);
+    assert_eq!(
+        api.get(&own).await.status,
+        StatusCode::OK,
+        "the token still works"
+    );
 
     let path = format!("/api/v1/apps/{other}");
     let r = api.send(Method::DELETE, &path, None, None).await;
