@@ -238,3 +238,52 @@ async fn each_client_is_rate_limited_with_retry_after() {
     // Another client is not held back by the first.
     assert_eq!(quiet.get("/api/v1/activity").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_persons_token_an_expired_one_and_anothers_servers_are_refused() {
+    let app = TestApp::spawn().await;
+    let api = api_as(&app, "reader", &[READ]).await;
+    let keys = app.identity.keys.current();
+    let key = keys.signing(app.core.clock.now());
+    let claims = frontdesk::signing::jwt::verify(
+        &keys,
+        &api.token,
+        &app.base,
+        app.core.clock.now().unix_timestamp(),
+    )
+    .unwrap();
+
+    // Signed by us with the admin scope, but issued from a person's grant (a store app's token).
+    let person = frontdesk::signing::jwt::AccessClaims {
+        jti: frontdesk::signing::jti::for_grant(1),
+        ..claims.clone()
+    };
+    let expired = frontdesk::signing::jwt::AccessClaims {
+        iat: claims.iat - 7200,
+        nbf: claims.nbf - 7200,
+        exp: claims.iat - 3600,
+        ..claims.clone()
+    };
+    let elsewhere = TestApp::spawn().await;
+    let foreign_keys = elsewhere.identity.keys.current();
+    let foreign =
+        frontdesk::signing::jwt::sign(foreign_keys.signing(app.core.clock.now()), &claims).unwrap();
+    for token in [
+        frontdesk::signing::jwt::sign(key, &person).unwrap(),
+        frontdesk::signing::jwt::sign(key, &expired).unwrap(),
+        foreign,
+    ] {
+        let r = reqwest::Client::new()
+            .get(format!("{}/api/v1/apps", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer(r).await.problem(StatusCode::UNAUTHORIZED),
+            "urn:frontdesk:problem:invalid-token"
+        );
+    }
+    // The genuine one still works.
+    assert_eq!(api.get("/api/v1/apps").await.status, StatusCode::OK);
+}
