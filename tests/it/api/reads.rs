@@ -287,3 +287,19 @@ async fn a_persons_token_an_expired_one_and_anothers_servers_are_refused() {
     // The genuine one still works.
     assert_eq!(api.get("/api/v1/apps").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_member_sees_an_app_holding_the_admin_api_scopes_on_its_read_only_page() {
+    let app = TestApp::spawn().await;
+    let (client_id, _) = app.register_app("robot", &[READ, MANAGE]).await;
+    let member = app.member().await;
+    let r = member
+        .get(&format!("/apps/connected-apps/{client_id}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = html(r).await;
+    let text = page.root_element().text().collect::<String>();
+    assert!(text.contains("Admin API"), "{text}");
+    assert!(text.contains("Read apps and activity through the admin API"));
+    assert!(text.contains(MANAGE));
+}
