@@ -1,10 +1,12 @@
 //! frontdesk: a self-hosted "Connected apps" dashboard with its own OAuth 2.0 identity server.
 //!
-//! Two front doors, `web` (the dashboard) and `identity` (the OAuth endpoints), stand on one core
-//! (`state::Core`: `store`, `domain`, `clock`, `config`) and share the plumbing in `http`. This file
+//! Three front doors, `web` (the dashboard), `identity` (the OAuth endpoints) and `api` (the admin API
+//! for programs), stand on one core (`state::Core`: `store`, `domain`, `clock`, `config`, with the
+//! `service` operations above it and the `signing` room beside it) and share the plumbing in `http`. This file
 //! composes them: `prepare` opens what they need, `app` is the whole HTTP surface that tests drive and
 //! `cli::serve` runs.
 
+pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -73,6 +75,11 @@ pub fn app(prepared: Prepared) -> Router {
         },
         prepared.sessions,
     );
+    let api = api::router(
+        prepared.core.clone(),
+        prepared.identity.keys.clone(),
+        Arc::new(api::RateLimit::per_minute(api::REQUESTS_PER_MINUTE)),
+    );
     let identity = identity::router(IdentityState {
         core: prepared.core.clone(),
         identity: prepared.identity,
@@ -80,6 +87,7 @@ pub fn app(prepared: Prepared) -> Router {
     let trusted = Arc::new(prepared.core.config.trusted_proxies.clone());
     let routes = web
         .merge(identity)
+        .merge(api)
         .merge(http::health::health_router(prepared.core.store))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(move |request, next| {
@@ -92,6 +100,8 @@ pub fn app(prepared: Prepared) -> Router {
 async fn not_found(uri: Uri) -> Response {
     if identity::owns(uri.path()) {
         identity::not_found()
+    } else if api::owns(uri.path()) {
+        api::not_found()
     } else {
         web::not_found()
     }

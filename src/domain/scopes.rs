@@ -26,6 +26,9 @@ pub struct ScopeInfo {
 pub struct ApiGroup {
     pub name: String,
     pub scopes: Vec<ScopeInfo>,
+    /// frontdesk's own Admin API: its scopes let an app manage other apps, so the forms offer them to
+    /// account admins only, and a store app (acting for a person) may never hold them.
+    pub admin_only: bool,
 }
 
 #[derive(Debug)]
@@ -43,6 +46,8 @@ struct RawCatalog {
 #[derive(Deserialize)]
 struct RawApi {
     name: String,
+    #[serde(default)]
+    admin_only: bool,
     scopes: Vec<(String, String)>,
 }
 
@@ -68,6 +73,7 @@ impl ScopeCatalog {
             groups.push(ApiGroup {
                 name: api.name,
                 scopes,
+                admin_only: api.admin_only,
             });
         }
         Ok(Self { groups, index })
@@ -102,6 +108,13 @@ impl ScopeCatalog {
             .flat_map(|g| g.scopes.iter().map(|s| s.name.as_str()))
     }
 
+    /// Whether `scope` is one of an admin-only group's (the Admin API's).
+    pub fn is_admin_only(&self, scope: &str) -> bool {
+        self.index
+            .get(scope)
+            .is_some_and(|&(g, _)| self.groups[g].admin_only)
+    }
+
     /// Checks a requested set of scopes: de-duplicated, in catalog order, each one known.
     pub fn parse_selection<'a>(
         &self,
@@ -125,8 +138,9 @@ impl ScopeCatalog {
             .collect())
     }
 
-    /// A store app's selection: API scopes as `parse_selection` checks them, followed by the OpenID
-    /// Connect scopes it chose, in `OIDC_SCOPES` order. At least one scope of either kind.
+    /// A store app's selection: API scopes as `parse_selection` checks them (the Admin API's excepted:
+    /// a store app acts for a person, never as an administrator), followed by the OpenID Connect scopes
+    /// it chose, in `OIDC_SCOPES` order. At least one scope of either kind.
     pub fn parse_store_selection<'a>(
         &self,
         requested: impl IntoIterator<Item = &'a str>,
@@ -135,6 +149,9 @@ impl ScopeCatalog {
             .into_iter()
             .map(str::trim)
             .partition(|s| OIDC_SCOPES.iter().any(|(name, _)| name == s));
+        if api.iter().any(|s| self.is_admin_only(s)) {
+            return Err("Choose scopes from the list only");
+        }
         let mut scopes = if api.is_empty() {
             Vec::new()
         } else {
@@ -170,7 +187,8 @@ mod tests {
                 "Integration API",
                 "Payment API",
                 "Fiscalization API",
-                "Profile API"
+                "Profile API",
+                "Admin API"
             ]
         );
         assert_eq!(
@@ -179,6 +197,28 @@ mod tests {
         );
         assert!(catalog.contains("payment:transactions.manage"));
         assert!(!catalog.contains("openid"));
+        assert!(catalog.is_admin_only("frontdesk:apps.manage"));
+        assert!(catalog.is_admin_only("frontdesk:apps.read"));
+        assert!(!catalog.is_admin_only("setup.read"));
+        let admin: Vec<_> = catalog.groups().iter().filter(|g| g.admin_only).collect();
+        assert_eq!(admin.len(), 1);
+        assert_eq!(
+            admin[0].scopes[0].display_name,
+            "Read apps and activity through the admin API"
+        );
+    }
+
+    #[test]
+    fn store_apps_may_not_hold_the_admin_api_scopes() {
+        let catalog = ScopeCatalog::builtin().unwrap();
+        assert_eq!(
+            catalog.parse_store_selection(["openid", "frontdesk:apps.read"]),
+            Err("Choose scopes from the list only")
+        );
+        assert_eq!(
+            catalog.parse_selection(["frontdesk:apps.manage"]).unwrap(),
+            ["frontdesk:apps.manage"]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::IdentityState;
 use super::error::OAuthError;
-use super::jti;
+use crate::signing::jti;
 use crate::signing::jwt::{self, AccessClaims};
 use crate::signing::keys::KeySet;
 use crate::store::GrantRow;

@@ -7,7 +7,6 @@ mod discovery;
 mod error;
 mod extract;
 pub mod introspect;
-pub mod jti;
 mod limits;
 pub mod params;
 pub mod pkce;

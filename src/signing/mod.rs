@@ -1,7 +1,9 @@
 //! What both doors need to sign and check tokens: the signing keys (`keys`: stored, rotated, published
-//! as a JWKS) and the JWTs made with them (`jwt`: access tokens and id_tokens). The identity door
+//! as a JWKS), the JWTs made with them (`jwt`: access tokens and id_tokens) and their ids (`jti`: which
+//! secret or grant a token came from, so any door can tell whether it is still active). The identity door
 //! signs; the dashboard's door checks the id_tokens apps send to `/connect/endsession`.
 
+pub mod jti;
 pub mod jwt;
 pub mod keys;
 

@@ -123,6 +123,8 @@ async fn the_form_has_the_labelled_fields_scopes_by_api_and_buttons() {
         .collect();
     assert_eq!(legends[0], "Core API");
     assert!(legends.contains(&"Payment API".to_owned()));
+    // An account admin is offered frontdesk's own Admin API as well.
+    assert_eq!(legends.last().map(String::as_str), Some("Admin API"));
     let folios = select(&page, "label:has(input[value='folios.read'])");
     let label = folios[0].text().collect::<String>();
     assert!(

@@ -99,6 +99,8 @@ async fn an_admin_registers_a_store_app_and_sees_its_secret_once() {
     assert_eq!(oidc.len(), 1);
     assert!(select(&form, "input[name=scopes][value=offline_access]").len() == 1);
     assert!(select(&form, "input[name=scopes][value='setup.read']").len() == 1);
+    // A store app acts for a person: the Admin API is never offered to one.
+    assert!(select(&form, "input[name=scopes][value^='frontdesk:']").is_empty());
     assert!(select(&form, "input#require_pkce[type=checkbox]").len() == 1);
 
     let r = post_store_app(&admin, &store_form("hotel_helper")).await;

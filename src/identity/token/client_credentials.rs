@@ -5,7 +5,7 @@ use crate::domain::AppKind;
 use crate::identity::IdentityState;
 use crate::identity::client_auth::AuthenticatedClient;
 use crate::identity::error::OAuthError;
-use crate::identity::jti;
+use crate::signing::jti;
 use crate::signing::jwt::{self, AccessClaims};
 
 pub(super) fn issue(

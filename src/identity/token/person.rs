@@ -7,7 +7,7 @@ use super::TokenResponse;
 use crate::domain::{random_token, token_hash};
 use crate::identity::IdentityState;
 use crate::identity::error::OAuthError;
-use crate::identity::jti;
+use crate::signing::jti;
 use crate::signing::jwt::{self, AccessClaims, IdClaims};
 use crate::store::{GrantRow, NewRefreshToken};
 

@@ -39,9 +39,9 @@ struct CreatePage {
 impl CreatePage {
     fn new(layout: Layout, state: &WebState, values: Values, errors: FieldErrors) -> Self {
         Self {
-            layout,
             account_code: state.config.account_code.to_string(),
-            groups: scope_groups(&state.catalog, &values.scopes),
+            groups: scope_groups(&state.catalog, &values.scopes, layout.is_admin),
+            layout,
             values,
             errors,
             notice: None,

@@ -45,15 +45,19 @@ fn page(
     errors: FieldErrors,
 ) -> EditPage {
     EditPage {
-        layout,
         client_id: app.client_id.clone(),
         client_code: app.client_code.clone(),
         client_name: app.client_name.clone(),
-        groups: scope_groups(&state.catalog, &values.scopes),
+        groups: scope_groups(
+            &state.catalog,
+            &values.scopes,
+            layout.is_admin && app.store.is_none(),
+        ),
         is_store: app.store.is_some(),
         oidc: oidc_boxes(&values.scopes),
         values,
         errors,
+        layout,
     }
 }
 

@@ -141,11 +141,18 @@ pub fn oidc_boxes(checked: &BTreeSet<String>) -> Vec<ScopeBox> {
         .collect()
 }
 
-pub fn scope_groups(catalog: &ScopeCatalog, checked: &BTreeSet<String>) -> Vec<ScopeGroup> {
+/// The catalog's checkboxes, grouped by API. The Admin API's group (`admin_only`) only when
+/// `with_admin_api`: on the custom-app forms for an account admin, never on a store app's.
+pub fn scope_groups(
+    catalog: &ScopeCatalog,
+    checked: &BTreeSet<String>,
+    with_admin_api: bool,
+) -> Vec<ScopeGroup> {
     catalog
         .groups()
         .iter()
         .enumerate()
+        .filter(|(_, group)| with_admin_api || !group.admin_only)
         .map(|(g, group)| ScopeGroup {
             name: group.name.clone(),
             boxes: group

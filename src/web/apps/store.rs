@@ -83,7 +83,7 @@ fn new_page(layout: Layout, state: &WebState, values: Values, errors: FieldError
     NewPage {
         layout,
         account_code: state.config.account_code.to_string(),
-        groups: scope_groups(&state.catalog, &values.scopes),
+        groups: scope_groups(&state.catalog, &values.scopes, false),
         oidc: oidc_boxes(&values.scopes),
         is_store: true,
         values,
