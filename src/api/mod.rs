@@ -7,7 +7,6 @@ mod activity;
 mod apps;
 mod auth;
 mod extract;
-mod interim;
 mod openapi;
 mod problem;
 mod secrets;

@@ -13,7 +13,6 @@ use utoipa::ToSchema;
 use super::apps::{app_response, load};
 use super::auth::{Caller, Manager};
 use super::extract::{IfMatch, Json, Path};
-use super::interim::{self, AppChange};
 use super::problem::{ApiError, FieldProblem};
 use super::view::{App, Pii};
 use super::{ApiState, json_with};
@@ -176,12 +175,12 @@ pub async fn update_app(
     if let Some(scopes) = &body.scopes {
         may_grant(&state, &caller, scopes).await?;
     }
-    let change = AppChange {
+    let change = service::AppChange {
         client_name: body.client_name,
         pii_mode: body.pii.map(Into::into),
         scopes: body.scopes,
     };
-    interim::edit_app(&state, actor(&caller), &app, change).await?;
+    service::edit_app(&state, actor(&caller), &app.client_id, change).await?;
     let app = load(&state, &client_id).await?;
     Ok(app_response(&state, &app).into_response())
 }
