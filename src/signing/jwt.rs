@@ -99,43 +99,45 @@ fn sign_as(key: &SigningKey, typ: &'static str, claims: &impl Serialize) -> anyh
     Ok(token)
 }
 
-/// The claims of `token` if one of the published keys signed it, it names `issuer`, and it is within
-/// its validity period at `now` (Unix seconds, from the server's `Clock`, as when it was signed).
-/// Anything else (malformed, foreign, expired, not yet valid) is `None`.
-pub fn verify(keys: &KeySet, token: &str, issuer: &str, now: i64) -> Option<AccessClaims> {
+/// Decodes `token` as a JWT of type `typ` with claims `C`, if one of the published keys signed it and it
+/// names `issuer` and carries `required`. Times are not checked here: the callers decide against the
+/// server's `Clock`, not the library's reading of the system clock.
+fn decode<C: serde::de::DeserializeOwned>(
+    keys: &KeySet,
+    token: &str,
+    typ: &str,
+    issuer: &str,
+    required: &[&str],
+) -> Option<C> {
     let header = jsonwebtoken::decode_header(token).ok()?;
-    // An id_token is signed by the same keys: it is never an access token.
-    (header.typ.as_deref() == Some(ACCESS_TOKEN_TYP)).then_some(())?;
+    // Access tokens and id_tokens are signed by the same keys: neither passes for the other.
+    (header.typ.as_deref() == Some(typ)).then_some(())?;
     let key = keys.find(header.kid.as_deref()?)?;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[issuer]);
     validation.validate_aud = false;
-    // Checked below against `now`, not the library's reading of the system clock.
     validation.validate_exp = false;
     validation.validate_nbf = false;
     validation.leeway = 0;
-    validation.set_required_spec_claims(&["exp", "nbf", "iss", "sub"]);
-    let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
-        .ok()?
-        .claims;
+    validation.set_required_spec_claims(required);
+    jsonwebtoken::decode::<C>(token, &key.decoding, &validation)
+        .ok()
+        .map(|data| data.claims)
+}
+
+/// The claims of `token` if one of the published keys signed it, it names `issuer`, and it is within
+/// its validity period at `now` (Unix seconds, from the server's `Clock`, as when it was signed).
+/// Anything else (malformed, foreign, expired, not yet valid) is `None`.
+pub fn verify(keys: &KeySet, token: &str, issuer: &str, now: i64) -> Option<AccessClaims> {
+    let required = ["exp", "nbf", "iss", "sub"];
+    let claims: AccessClaims = decode(keys, token, ACCESS_TOKEN_TYP, issuer, &required)?;
     (claims.nbf <= now && now < claims.exp).then_some(claims)
 }
 
 /// The claims of an id_token this server issued (signature and issuer checked, expiry not: OpenID
 /// Connect RP-Initiated Logout accepts an expired `id_token_hint`). Anything else is `None`.
 pub fn verify_id_token_hint(keys: &KeySet, token: &str, issuer: &str) -> Option<IdClaims> {
-    let header = jsonwebtoken::decode_header(token).ok()?;
-    (header.typ.as_deref() == Some(ID_TOKEN_TYP)).then_some(())?;
-    let key = keys.find(header.kid.as_deref()?)?;
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_issuer(&[issuer]);
-    validation.validate_aud = false;
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
-    jsonwebtoken::decode::<IdClaims>(token, &key.decoding, &validation)
-        .ok()
-        .map(|data| data.claims)
+    decode(keys, token, ID_TOKEN_TYP, issuer, &["iss", "sub", "aud"])
 }
 
 #[cfg(test)]

@@ -178,17 +178,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let Some(token) = refresh {
-                sqlx::query(
-                    "INSERT INTO refresh_tokens (token_hash, grant_id, scopes, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(token.token_hash)
-                .bind(id)
-                .bind(scope_text(token.scopes))
-                .bind(&now)
-                .bind(to_text(token.expires_at))
-                .execute(&mut *tx)
-                .await?;
+                refresh::insert_refresh_token!(&mut *tx, id, token, &now)?;
             }
             tx.commit().await?;
             Ok::<i64, sqlx::Error>(id)

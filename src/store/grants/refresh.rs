@@ -2,8 +2,8 @@
 
 use time::OffsetDateTime;
 
-use super::{GrantRow, scope_list, scope_text};
-use crate::store::{Store, StoreError, from_text, to_text};
+use super::{GrantRow, scope_list};
+use crate::store::{Store, StoreError, from_text};
 
 /// A refresh token to store.
 pub struct NewRefreshToken<'a> {
@@ -26,6 +26,27 @@ pub enum RefreshUse {
     Reused,
     Unknown,
 }
+
+/// Stores refresh token `$token` (a `NewRefreshToken`) of grant `$grant_id` at `$now` through `$executor`
+/// (a pool or a transaction, of either backend).
+macro_rules! insert_refresh_token {
+    ($executor:expr, $grant_id:expr, $token:expr, $now:expr) => {{
+        let token: &$crate::store::NewRefreshToken<'_> = $token;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, grant_id, scopes, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token.token_hash)
+        .bind($grant_id)
+        .bind(token.scopes.join(" ")) // as `scope_text` stores them
+        .bind($now)
+        .bind($crate::store::to_text(token.expires_at))
+        .execute($executor)
+        .await
+        .map(|_| ())
+    }};
+}
+pub(super) use insert_refresh_token;
 
 impl Store {
     /// Marks the refresh token used and returns it with its grant, in one statement, so that of two
@@ -90,20 +111,7 @@ impl Store {
         token: &NewRefreshToken<'_>,
     ) -> Result<(), StoreError> {
         let now = self.now_text();
-        on_db!(&self.pool, p => {
-            sqlx::query(
-                "INSERT INTO refresh_tokens (token_hash, grant_id, scopes, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(token.token_hash)
-            .bind(grant_id)
-            .bind(scope_text(token.scopes))
-            .bind(&now)
-            .bind(to_text(token.expires_at))
-            .execute(p)
-            .await
-            .map(|_| ())
-        })?;
+        on_db!(&self.pool, p => insert_refresh_token!(p, grant_id, token, &now))?;
         Ok(())
     }
 
