@@ -1,6 +1,7 @@
 //! The seed file (`FRONTDESK_SEED`) with the real binary: a seeded secret gets tokens at once, a restart
 //! with the same file changes nothing, an edited file changes exactly what was edited, and a bad file
-//! stops start-up with one line and writes nothing.
+//! stops start-up with one line and writes nothing. Rows are compared as each backend prints them
+//! (`hostile::dump`: quoted on SQLite, row syntax on PostgreSQL), so checks look for words, not quotes.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -103,9 +104,9 @@ async fn a_seed_file_is_applied_once_and_then_only_its_edits() {
     );
     let after_first = rows(&dir).await;
     assert!(
-        after_first
-            .iter()
-            .any(|r| r.starts_with("audit_log: ") && r.contains("'cli'"))
+        after_first.iter().any(|r| r.starts_with("audit_log: ")
+            && r.contains("cli")
+            && r.contains("app.created"))
     );
 
     // The same file again: nothing is written, not even an audit row.
@@ -147,7 +148,11 @@ async fn a_seed_file_is_applied_once_and_then_only_its_edits() {
             .all(|r| r.starts_with("apps: ") || r.starts_with("app_secrets: ")),
         "{gone:#?}"
     );
-    assert!(gone.iter().any(|r| r.contains("'CI tests'")), "{gone:#?}");
+    assert!(
+        gone.iter()
+            .any(|r| r.contains("CI tests") && !r.contains("v2")),
+        "{gone:#?}"
+    );
     let tables: BTreeSet<&str> = new.iter().map(|r| r.split(':').next().unwrap()).collect();
     assert_eq!(
         tables,
@@ -158,14 +163,14 @@ async fn a_seed_file_is_applied_once_and_then_only_its_edits() {
     );
     assert!(
         new.iter()
-            .any(|r| r.starts_with("app_scopes: ") && r.contains("'folios.read'"))
+            .any(|r| r.starts_with("app_scopes: ") && r.contains("folios.read"))
     );
     let audit: Vec<&&String> = new
         .iter()
         .filter(|r| r.starts_with("audit_log: "))
         .collect();
     assert_eq!(audit.len(), 1, "{audit:#?}");
-    assert!(audit[0].contains("'app.edited'") && audit[0].contains("CI tests v2"));
+    assert!(audit[0].contains("app.edited") && audit[0].contains("CI tests v2"));
 }
 
 #[tokio::test]
