@@ -53,7 +53,8 @@ pub async fn apply(core: &Core, plan: Plan) -> anyhow::Result<Applied> {
     Ok(applied)
 }
 
-/// A secret the seed file made: its value is logged once when it was generated.
+/// A secret the seed file made. A generated value is printed once on standard output, like the secrets
+/// `frontdesk apps create` prints, and never written to the log.
 fn made(
     applied: &mut Applied,
     client_id: &str,
@@ -61,8 +62,8 @@ fn made(
     generated: Option<&SecretValue>,
 ) {
     if let Some(value) = generated {
-        tracing::warn!(
-            "seed: {client_id} secret {description:?} generated: {} (shown only this once)",
+        println!(
+            "seed: {client_id} secret {description:?}: {} (generated; shown only this once)",
             value.expose()
         );
     }

@@ -1,5 +1,5 @@
 //! The seed file (`FRONTDESK_SEED`, TOML): custom apps, their secrets (values given in the file, so a
-//! test suite knows them in advance, or generated and logged once) and users that must exist when the
+//! test suite knows them in advance, or generated and printed once) and users that must exist when the
 //! server starts. The whole file is read and checked before anything is written, so a bad file changes
 //! nothing and stops start-up with one line naming the file, the entry and the problem. Applying is
 //! idempotent (`apply`): what the file names is created or brought in line, what it does not name is
@@ -54,7 +54,7 @@ enum Pii {
 #[serde(deny_unknown_fields)]
 struct SecretEntry {
     description: String,
-    /// Omitted: generated when the secret is first made, and logged once.
+    /// Omitted: generated when the secret is first made, and printed once.
     value: Option<String>,
 }
 
