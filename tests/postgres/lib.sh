@@ -2,7 +2,7 @@
 # cluster in a temporary directory on a loopback port, trust authentication, deleted by pg_cleanup.
 #
 #   source tests/postgres/lib.sh
-#   pg_start 55432 [extra postgres -c settings ...]   # sets PG_BIN, PG_DATA, PG_PORT; superuser "frontdesk"
+#   pg_start 15432 [extra postgres -c settings ...]   # sets PG_BIN, PG_DATA, PG_PORT; superuser "frontdesk"
 #   pg_ctl_as restart -m fast                          # pg_ctl on that cluster, as its owner
 #   pg_ctl_as -w -o "$PG_OPTS" start                   # (after a stop) with pg_start's options
 #   pg_cleanup                                         # from the caller's EXIT trap
