@@ -88,7 +88,7 @@ impl FromRequestParts<ApiState> for Caller {
         let issuer = &state.config.public_url;
         let now = state.clock.now().unix_timestamp();
         let mut claims = jwt::verify(&state.keys.current(), token, issuer, now);
-        if claims.is_none() && unknown_kid(state, token) {
+        if claims.is_none() && jwt::unknown_kid(&state.keys.current(), token) {
             // A key another instance has just started signing with: look once (as introspection does).
             state
                 .keys
@@ -118,13 +118,6 @@ impl FromRequestParts<ApiState> for Caller {
             addr,
         })
     }
-}
-
-fn unknown_kid(state: &ApiState, token: &str) -> bool {
-    jsonwebtoken::decode_header(token)
-        .ok()
-        .and_then(|h| h.kid)
-        .is_some_and(|kid| state.keys.current().find(&kid).is_none())
 }
 
 /// A caller that may read: `frontdesk:apps.read` or `frontdesk:apps.manage`.

@@ -6,21 +6,12 @@ use super::IdentityState;
 use super::error::OAuthError;
 use crate::signing::jti;
 use crate::signing::jwt::{self, AccessClaims};
-use crate::signing::keys::KeySet;
 use crate::store::GrantRow;
 
 /// An active access token's claims, with its grant when a person's grant issued it.
 pub struct ActiveToken {
     pub claims: AccessClaims,
     pub grant: Option<GrantRow>,
-}
-
-/// Whether `token` names a `kid` that is not among `keys`.
-fn unknown_kid(keys: &KeySet, token: &str) -> bool {
-    jsonwebtoken::decode_header(token)
-        .ok()
-        .and_then(|header| header.kid)
-        .is_some_and(|kid| keys.find(&kid).is_none())
 }
 
 /// `token` if it is active now; `None` for anything else, foreign or malformed input included.
@@ -33,7 +24,7 @@ pub async fn active_token(
     let now = at.unix_timestamp();
     let keys = state.identity.keys.current();
     let mut verified = jwt::verify(&keys, token, issuer, now);
-    if verified.is_none() && unknown_kid(&keys, token) {
+    if verified.is_none() && jwt::unknown_kid(&keys, token) {
         // Signed by a key another instance has just started with (`FRONTDESK_KEY_ACTIVATION_SECONDS=0`)
         // before this one reloaded its keys: look once. Costs one small query per unknown kid, behind
         // client authentication; a token that verifies never gets here.

@@ -140,6 +140,15 @@ pub fn verify_id_token_hint(keys: &KeySet, token: &str, issuer: &str) -> Option<
     decode(keys, token, ID_TOKEN_TYP, issuer, &["iss", "sub", "aud"])
 }
 
+/// Whether `token` names a `kid` that is not among `keys`: signed by a key another instance has just
+/// started with, before this one reloaded its keys (the callers then reload once and verify again).
+pub fn unknown_kid(keys: &KeySet, token: &str) -> bool {
+    jsonwebtoken::decode_header(token)
+        .ok()
+        .and_then(|header| header.kid)
+        .is_some_and(|kid| keys.find(&kid).is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
