@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Store, StoreError, to_text};
+use super::{Store, StoreError, from_text, to_text};
 use crate::domain::{AppKind, SecretHash};
 
 /// The one secret a presented credential can match, with what a token for it needs.
@@ -15,10 +15,20 @@ pub struct ClientSecretRow {
     pub scopes: Vec<String>,
     /// Which grant the app may use.
     pub kind: AppKind,
+    /// When the secret stops working; `None`: never.
+    pub expires_at: Option<OffsetDateTime>,
+    /// The app is suspended: no secret of it works until it is resumed.
+    pub suspended: bool,
+    /// The app's own access-token lifetime in seconds; `None`: the server's.
+    pub token_lifetime_seconds: Option<i64>,
+    /// Addresses and ranges the app may ask from, one per line as stored; empty: any.
+    pub allowed_addresses: String,
 }
 
-/// The token path's one read: the secret by client ID and lookup id, the app's scopes as extra rows.
-const CLIENT_SECRET: &str = "SELECT s.id, s.secret_hash, sc.scope, a.kind
+/// The token path's one read: the secret by client ID and lookup id, with what decides whether it may
+/// get a token now; the app's scopes as extra rows.
+const CLIENT_SECRET: &str = "SELECT s.id, s.secret_hash, sc.scope, a.kind,
+            s.expires_at, a.suspended_at IS NOT NULL, a.token_lifetime_seconds, a.allowed_addresses
      FROM apps a
      JOIN app_secrets s ON s.app_id = a.id
      LEFT JOIN app_scopes sc ON sc.app_id = a.id
@@ -39,21 +49,37 @@ impl Store {
         if let Some(found) = self.client_secret_in_place(client_id, lookup_id) {
             return found;
         }
-        let rows: Vec<(i64, String, Option<String>, String)> = on_db!(&self.pool, p => {
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            bool,
+            Option<i64>,
+            String,
+        );
+        let rows: Vec<Row> = on_db!(&self.pool, p => {
             sqlx::query_as(CLIENT_SECRET)
                 .bind(client_id)
                 .bind(lookup_id)
                 .fetch_all(p)
                 .await
         })?;
-        let Some((secret_id, secret_hash, _, kind)) = rows.first() else {
+        let Some((secret_id, secret_hash, _, kind, expires_at, suspended, lifetime, allowed)) =
+            rows.first()
+        else {
             return Ok(None);
         };
         Ok(Some(ClientSecretRow {
             secret_id: *secret_id,
             secret_hash: SecretHash(secret_hash.clone()),
-            scopes: rows.iter().filter_map(|(_, _, s, _)| s.clone()).collect(),
+            scopes: rows.iter().filter_map(|row| row.2.clone()).collect(),
             kind: AppKind::from_stored(kind),
+            expires_at: expires_at.as_deref().map(from_text),
+            suspended: *suspended,
+            token_lifetime_seconds: *lifetime,
+            allowed_addresses: allowed.clone(),
         }))
     }
 
@@ -81,6 +107,10 @@ impl Store {
                         secret_hash: SecretHash(row.get(1)?),
                         scopes: Vec::with_capacity(4),
                         kind: AppKind::from_stored(&row.get::<_, String>(3)?),
+                        expires_at: row.get::<_, Option<String>>(4)?.as_deref().map(from_text),
+                        suspended: row.get(5)?,
+                        token_lifetime_seconds: row.get(6)?,
+                        allowed_addresses: row.get(7)?,
                     }),
                 };
                 if let Some(scope) = row.get::<_, Option<String>>(2)? {
