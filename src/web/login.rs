@@ -65,23 +65,39 @@ struct LoginPage<'a> {
     email: &'a str,
     next: &'a str,
     error: Option<&'a str>,
+    /// Signed in, asked to type the password again.
+    again: bool,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct NextQuery {
     next: String,
+    /// An app asked for the password to be typed again (`prompt=login`, `max_age`): the form is shown
+    /// to a signed-in person too, with their email filled in.
+    again: Option<String>,
 }
 
-async fn show(session: Session, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
-    if session::signed_in_user(&session).await?.is_some() {
-        return Ok(Redirect::to(local_path(&q.next)).into_response());
+async fn show(
+    State(state): State<WebState>,
+    session: Session,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let mut email = String::new();
+    if let Some((user_id, _)) = session::signed_in_user(&session).await? {
+        if q.again.is_none() {
+            return Ok(Redirect::to(local_path(&q.next)).into_response());
+        }
+        if let Some(user) = state.store.user_by_id(user_id).await? {
+            email = user.email;
+        }
     }
     let page = LoginPage {
         csrf_token: session::csrf_token(&session).await?,
-        email: "",
+        email: &email,
         next: &q.next,
         error: None,
+        again: q.again.is_some(),
     };
     Ok((form_policy(&q.next), render(&page)?).into_response())
 }
@@ -120,6 +136,7 @@ async fn submit(
             email: &email,
             next: &form.next,
             error: Some("Enter the email address you sign in with, such as name@example.com."),
+            again: false,
         };
         let policy = form_policy(&form.next);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, policy, render(&page)?).into_response());
@@ -161,6 +178,7 @@ async fn submit(
                 email: &email,
                 next: &form.next,
                 error: Some("Incorrect email or password."),
+                again: false,
             };
             let policy = form_policy(&form.next);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, policy, render(&page)?).into_response())

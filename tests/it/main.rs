@@ -15,6 +15,7 @@ mod crash;
 mod create_app;
 mod db_copy;
 mod doors;
+mod fresh_sign_in;
 mod helpers;
 mod hostile;
 mod identity;

@@ -2,7 +2,7 @@
 //! find it remembered) and send a code back. `POST /connect/authorize`: the consent screen's answer.
 
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::pages::{consent_page, not_allowed_page};
@@ -52,6 +52,13 @@ pub async fn start(
         }
         Err(e) => return Err(e),
     };
+    let signed_in_at = session::signed_in_at(&user.session).await?;
+    if checked.needs_fresh_sign_in(signed_in_at, state.clock.now()) {
+        if checked.prompt_none {
+            return Ok(back("login_required", "the person must sign in again"));
+        }
+        return Ok(sign_in_again(&params));
+    }
     if !user.user.is_admin {
         if checked.prompt_none {
             return Ok(back(
@@ -79,6 +86,31 @@ pub async fn start(
     consent_page(&state, &user, &app, &checked, &params, &consented)
 }
 
+/// To the sign-in form, even though signed in, and back to this request once the password is typed
+/// again. The way back leaves out `prompt=login` and `max_age`, which the new sign-in has satisfied,
+/// so it cannot loop (`max_age=0` would, a second later).
+fn sign_in_again(params: &Params) -> Response {
+    let mut back = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params.present() {
+        match name {
+            "max_age" => {}
+            "prompt" => {
+                let rest: Vec<&str> = value.split(' ').filter(|w| *w != "login").collect();
+                if !rest.iter().all(|w| w.is_empty()) {
+                    back.append_pair(name, &rest.join(" "));
+                }
+            }
+            _ => {
+                back.append_pair(name, value);
+            }
+        }
+    }
+    let next = format!("/connect/authorize?{}", back.finish());
+    let mut to = url::form_urlencoded::Serializer::new(String::new());
+    to.append_pair("next", &next).append_pair("again", "1");
+    axum::response::Redirect::to(&format!("/login?{}", to.finish())).into_response()
+}
+
 /// The consent form: the decision and the request, sent back as it came.
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -93,6 +125,7 @@ pub struct ConsentForm {
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
     prompt: Option<String>,
+    max_age: Option<String>,
     response_mode: Option<String>,
     request: Option<String>,
     request_uri: Option<String>,
@@ -110,6 +143,7 @@ impl ConsentForm {
             ("code_challenge", &self.code_challenge),
             ("code_challenge_method", &self.code_challenge_method),
             ("prompt", &self.prompt),
+            ("max_age", &self.max_age),
             ("response_mode", &self.response_mode),
             ("request", &self.request),
             ("request_uri", &self.request_uri),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 /// The parameters this server reads; every other one is ignored (RFC 6749 §3.1).
-pub const PARAMS: [&str; 12] = [
+pub const PARAMS: [&str; 13] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -13,6 +13,7 @@ pub const PARAMS: [&str; 12] = [
     "code_challenge",
     "code_challenge_method",
     "prompt",
+    "max_age",
     "response_mode",
     "request",
     "request_uri",
@@ -57,4 +58,35 @@ impl Params {
             .filter_map(|name| self.get(name).map(|value| (*name, value)))
             .collect()
     }
+}
+
+/// What `prompt` asks for (OpenID Connect Core §3.1.2.1). `select_account` is accepted and changes
+/// nothing: a person has one account here.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Prompt {
+    pub none: bool,
+    pub consent: bool,
+    pub login: bool,
+}
+
+pub fn prompt(value: Option<&str>) -> Result<Prompt, &'static str> {
+    let Some(value) = value else {
+        return Ok(Prompt::default());
+    };
+    let words: Vec<&str> = value.split(' ').filter(|w| !w.is_empty()).collect();
+    if words
+        .iter()
+        .any(|w| !matches!(*w, "none" | "login" | "consent" | "select_account"))
+    {
+        return Err("prompt may only hold none, login, consent and select_account");
+    }
+    let none = words.contains(&"none");
+    if none && words.len() > 1 {
+        return Err("prompt=none cannot be combined with other values");
+    }
+    Ok(Prompt {
+        none,
+        consent: words.contains(&"consent"),
+        login: words.contains(&"login"),
+    })
 }

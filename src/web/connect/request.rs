@@ -6,6 +6,7 @@ use crate::domain::{AppKind, OIDC_SCOPES, ScopeCatalog};
 use crate::store::AppDetail;
 
 pub use super::params::Params;
+use super::params::prompt;
 
 /// Longest `state` and `nonce` accepted: they travel in URLs.
 const MAX_STATE_CHARS: usize = 1024;
@@ -42,6 +43,30 @@ pub struct Checked {
     pub prompt_none: bool,
     /// `prompt=consent`: ask even when consent was given before.
     pub prompt_consent: bool,
+    /// `prompt=login`: the person types their password again, even when signed in.
+    pub prompt_login: bool,
+    /// `max_age`: the longest time (seconds) since the person last typed their password.
+    pub max_age: Option<i64>,
+}
+
+impl Checked {
+    /// Whether the person must type their password again before this request goes on: `prompt=login`,
+    /// or a sign-in older than `max_age` (OpenID Connect Core §3.1.2.1). `signed_in_at` is unknown for
+    /// sessions begun before it was recorded: then only `max_age` absent lets them through.
+    pub fn needs_fresh_sign_in(
+        &self,
+        signed_in_at: Option<time::OffsetDateTime>,
+        now: time::OffsetDateTime,
+    ) -> bool {
+        if self.prompt_login {
+            return true;
+        }
+        match (self.max_age, signed_in_at) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(max), Some(at)) => (now - at).whole_seconds() > max,
+        }
+    }
 }
 
 fn page(error: &'static str, description: impl Into<String>) -> Refusal {
@@ -159,8 +184,16 @@ pub fn check(
         return Err(back("invalid_request", "nonce is too long"));
     }
     let code_challenge = pkce(params, &app).map_err(|why| back("invalid_request", why))?;
-    let (prompt_none, prompt_consent) =
-        prompt(params.get("prompt")).map_err(|why| back("invalid_request", why))?;
+    let prompt = prompt(params.get("prompt")).map_err(|why| back("invalid_request", why))?;
+    let max_age = match params.get("max_age") {
+        None => None,
+        Some(value) => Some(
+            value
+                .parse::<u32>()
+                .map_err(|_| back("invalid_request", "max_age must be a number of seconds"))?
+                .into(),
+        ),
+    };
     let checked = Checked {
         redirect_uri,
         redirect_uri_sent: sent,
@@ -168,8 +201,10 @@ pub fn check(
         state,
         nonce,
         code_challenge,
-        prompt_none,
-        prompt_consent,
+        prompt_none: prompt.none,
+        prompt_consent: prompt.consent,
+        prompt_login: prompt.login,
+        max_age,
     };
     Ok((app, checked))
 }
@@ -230,26 +265,6 @@ fn pkce(params: &Params, app: &AppDetail) -> Result<Option<String>, &'static str
         }
         (None, None) => Ok(None),
     }
-}
-
-/// `prompt` (OpenID Connect Core §3.1.2.1): (none, consent). `login` and `select_account` are
-/// accepted and change nothing: there is one account, and a signed-in person is asked nothing more.
-fn prompt(value: Option<&str>) -> Result<(bool, bool), &'static str> {
-    let Some(value) = value else {
-        return Ok((false, false));
-    };
-    let words: Vec<&str> = value.split(' ').filter(|w| !w.is_empty()).collect();
-    if words
-        .iter()
-        .any(|w| !matches!(*w, "none" | "login" | "consent" | "select_account"))
-    {
-        return Err("prompt may only hold none, login, consent and select_account");
-    }
-    let none = words.contains(&"none");
-    if none && words.len() > 1 {
-        return Err("prompt=none cannot be combined with other values");
-    }
-    Ok((none, words.contains(&"consent")))
 }
 
 /// The display name of an OpenID Connect scope.
