@@ -9,40 +9,17 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-(cd "$root" && cargo build --locked --quiet)
-bin="$root/target/debug/frontdesk"
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/lib/serve.sh
+source "$root/tests/lib/serve.sh"
+serve_setup
+# Pinned: its command-line options change between releases.
+python_with schemathesis 'schemathesis==4.32.5'
 
-schemathesis=(python3 -m schemathesis.cli)
-if ! python3 -c 'import schemathesis' 2>/dev/null; then
-  if ! python3 -m venv "$work/venv" 2>/dev/null; then
-    # Debian keeps venv (ensurepip) in its own package.
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-    rm -rf "$work/venv"
-    python3 -m venv "$work/venv"
-  fi
-  # Pinned: its command-line options change between releases.
-  "$work/venv/bin/pip" install --quiet 'schemathesis==4.32.5'
-  schemathesis=("$work/venv/bin/schemathesis")
-fi
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
-export DATABASE_URL="sqlite://$work/api.db" FRONTDESK_PUBLIC_URL="$base" RUST_LOG=warn
-FRONTDESK_LISTEN="127.0.0.1:$port" FRONTDESK_ADMIN_PASSWORD="not-used-here-1234" \
-  "$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fs -o /dev/null "$base/api/v1/openapi.json" && break
-  sleep 0.1
-done
+export DATABASE_URL="sqlite://$work/api.db" FRONTDESK_PUBLIC_URL="$base"
+serve_start "$base/api/v1/openapi.json" \
+  FRONTDESK_LISTEN="127.0.0.1:$port" FRONTDESK_ADMIN_PASSWORD="not-used-here-1234"
 
 # The app that calls: it may manage apps and grant setup.read, so generated creations can succeed.
 created=$("$bin" apps create --code schemathesis --name "Schemathesis" \
@@ -55,7 +32,7 @@ token=$(curl -fs -u "$client_id:$secret" -d grant_type=client_credentials "$base
 status=0
 # schemathesis keeps a cache in the working directory: keep it out of the repository.
 cd "$work"
-"${schemathesis[@]}" run "$base/api/v1/openapi.json" \
+"$python" -m schemathesis.cli run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
   --phases examples,coverage,fuzzing \
@@ -63,6 +40,6 @@ cd "$work"
   --no-color --suppress-health-check all --generation-database none \
   --report junit --report-dir "$work/report" || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "== server log (last 50 lines)"; tail -n 50 "$work/server.log"
+  serve_log
   exit "$status"
 fi

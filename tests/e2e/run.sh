@@ -13,37 +13,24 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-(cd "$root" && cargo build --locked --quiet)
-bin="${CARGO_TARGET_DIR:-$root/target}/debug/frontdesk"
+# shellcheck source=tests/lib/serve.sh
+source "$root/tests/lib/serve.sh"
+serve_setup
 
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 export DATABASE_URL="sqlite://$work/e2e.db"
 export FRONTDESK_URL="http://127.0.0.1:$port"
 export ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD="an admin passphrase"
 export MEMBER_EMAIL=member@example.com MEMBER_PASSWORD="a member passphrase"
 echo "$ADMIN_PASSWORD" | "$bin" users add --email "$ADMIN_EMAIL" --name "Ada Admin" --admin >/dev/null
 echo "$MEMBER_PASSWORD" | "$bin" users add --email "$MEMBER_EMAIL" --name "Mia Member" >/dev/null
-
-FRONTDESK_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fs -o /dev/null "$FRONTDESK_URL/login" && break
-  sleep 0.1
-done
+serve_start "$FRONTDESK_URL/login" FRONTDESK_LISTEN="127.0.0.1:$port"
 
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$root/docs/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 cd "$here"
 # With no arguments node finds every *.test.mjs here; name files to run only those.
 if ! node --test --test-concurrency=1 --test-reporter=spec "$@"; then
-  echo "== server log"; cat "$work/server.log"
+  serve_log
   exit 1
 fi
