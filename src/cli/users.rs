@@ -146,12 +146,13 @@ pub async fn add_user(
     }
 }
 
-/// Changes made from the command line are audited as done by the operator at the machine.
+/// Changes made from the command line are audited as done by the operator at the machine, named as
+/// `frontdesk apps` commands and the seed file name them (`Actor::Cli`).
 fn cli_event(event: AuditEvent) -> AuditEntry<'static> {
     AuditEntry {
         actor_id: None,
-        actor_email: Some("command line"),
-        source_addr: Some("local".to_owned()),
+        actor_email: Some("cli"),
+        source_addr: None,
         client_id: None,
         event,
     }

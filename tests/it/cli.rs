@@ -301,4 +301,20 @@ async fn the_recovery_commands_list_promote_disable_and_reset() {
     app.person()
         .sign_in(ADMIN_EMAIL, "operator is back in")
         .await;
+
+    // Activity names the operator as `frontdesk apps` commands do: `cli`, with no address.
+    let actors: Vec<(Option<String>, Option<String>)> = frontdesk::on_db!(app.store.pool(), p => {
+        sqlx::query_as(
+            "SELECT actor_email, source_addr FROM audit_log
+             WHERE action IN ('user.updated', 'user.password_reset_issued') ORDER BY id",
+        )
+        .fetch_all(p)
+        .await
+    })
+    .unwrap();
+    assert_eq!(actors.len(), 3, "{actors:?}");
+    assert!(
+        actors.iter().all(|a| *a == (Some("cli".to_owned()), None)),
+        "{actors:?}"
+    );
 }
