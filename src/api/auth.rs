@@ -4,6 +4,7 @@
 //! a handler cannot forget it.
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -24,17 +25,24 @@ pub const MANAGE_SCOPE: &str = "frontdesk:apps.manage";
 /// Requests one client may make per minute, as a burst refilled evenly.
 pub const REQUESTS_PER_MINUTE: u32 = 300;
 
-/// The per-client request limit of this process.
-pub struct RateLimit(DefaultKeyedRateLimiter<String>);
+/// The per-client request limit of this process, and how many requests it has counted.
+pub struct RateLimit(DefaultKeyedRateLimiter<String>, AtomicU64);
+
+/// Every this many requests the limiter forgets clients whose limit has refilled (a pass over the
+/// clients it knows, which are only verified client IDs: few, so cheap).
+const HOUSEKEEPING_EVERY: u64 = 1024;
 
 impl RateLimit {
     pub fn per_minute(n: u32) -> Self {
         let quota = Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
-        Self(RateLimiter::keyed(quota))
+        Self(RateLimiter::keyed(quota), AtomicU64::new(0))
     }
 
     /// Counts one request of `client_id`; how long to wait when it is over the limit.
     fn admit(&self, client_id: &str) -> Result<(), ApiError> {
+        if self.1.fetch_add(1, Ordering::Relaxed) % HOUSEKEEPING_EVERY == HOUSEKEEPING_EVERY - 1 {
+            self.housekeeping();
+        }
         self.0
             .check_key(&client_id.to_owned())
             .map_err(|not_until| {
@@ -46,8 +54,14 @@ impl RateLimit {
     }
 
     /// Forgets idle clients, so memory stays flat.
-    pub fn housekeeping(&self) {
+    fn housekeeping(&self) {
         self.0.retain_recent();
+    }
+
+    /// How many clients the limiter remembers.
+    #[cfg(test)]
+    fn clients(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -155,6 +169,21 @@ impl FromRequestParts<ApiState> for Manager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Clients whose limit has refilled are forgotten as requests go on, so a stream of new client IDs
+    /// does not grow memory for ever.
+    #[test]
+    fn idle_clients_are_forgotten_every_so_many_requests() {
+        // 60,000 a minute: a client's one request is forgotten after a millisecond.
+        let limit = RateLimit::per_minute(60_000);
+        for n in 0..HOUSEKEEPING_EVERY - 1 {
+            limit.admit(&format!("DEMO-SP-{n}")).unwrap();
+        }
+        assert_eq!(limit.clients(), HOUSEKEEPING_EVERY as usize - 1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        limit.admit("DEMO-SP-LAST").unwrap();
+        assert_eq!(limit.clients(), 1, "only the newest client is remembered");
+    }
 
     #[test]
     fn a_client_over_its_limit_is_told_when_to_come_back() {
