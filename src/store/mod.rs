@@ -48,7 +48,7 @@ pub use apps::{
     NewSecret, SecretInfo,
 };
 pub use attempts::{AttemptCount, Limit, attempt_key};
-pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use audit::{AuditEntry, AuditFilter, AuditRecord, AuditRow};
 pub use constraint::Constraint;
 pub use copy::{CopyReport, NOT_COPIED, TABLES, Table, TableCount, copy_database};
 pub use grants::{
