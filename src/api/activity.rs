@@ -154,6 +154,7 @@ pub enum Format {
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// `csv` (the default) or `jsonl`.
+    #[param(inline)]
     pub format: Format,
     /// Only events about this app.
     pub client_id: Option<String>,
