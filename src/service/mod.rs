@@ -3,5 +3,6 @@
 
 pub mod activity;
 pub mod apps;
+pub mod audit_sink;
 pub mod people;
 pub mod seed;

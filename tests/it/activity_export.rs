@@ -398,3 +398,70 @@ async fn the_api_and_the_command_line_export_the_same_rows() {
     let r = api.get("/api/v1/activity/export?format=xml").await;
     r.problem(StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_audit_sink_appends_each_committed_entry_as_its_export_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.jsonl");
+    let sink = format!("file:{}", file.display());
+    let served = serve_binary(&[("FRONTDESK_AUDIT_SINK", &sink)]).await;
+    let admin = served.person();
+    admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let r = admin.create_app(&app_form("sunk")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let stranger = served.person();
+    stranger.try_sign_in(ADMIN_EMAIL, "not the password").await;
+
+    let export = admin
+        .get("/activity/export.jsonl")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut expected: Vec<&str> = export.lines().collect();
+    expected.reverse(); // the sink writes oldest first
+    assert!(expected.len() >= 3, "{export}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let written = loop {
+        let written = std::fs::read_to_string(&file).unwrap_or_default();
+        if written.lines().count() >= expected.len() || std::time::Instant::now() > deadline {
+            break written;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(written.lines().collect::<Vec<_>>(), expected);
+    let actions: Vec<String> = parse_lines(&written)
+        .iter()
+        .map(|l| l["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(actions.contains(&"app.created".to_owned()), "{actions:?}");
+}
+
+#[tokio::test]
+async fn an_audit_sink_that_cannot_be_used_stops_start_up_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database_url(&dir, "sink.db").await;
+    for (value, code, message) in [
+        (
+            "ftp://example.com/log",
+            2,
+            "error: FRONTDESK_AUDIT_SINK: file:/path/to/file.jsonl, syslog or syslog:/path/to/socket, got \"ftp://example.com/log\"",
+        ),
+        (
+            "file:relative.jsonl",
+            2,
+            "error: FRONTDESK_AUDIT_SINK: file:/path/to/file.jsonl",
+        ),
+        (
+            "file:/nonexistent/frontdesk/audit.jsonl",
+            1,
+            "error: FRONTDESK_AUDIT_SINK: cannot open /nonexistent/frontdesk/audit.jsonl",
+        ),
+    ] {
+        let out = crate::cli::frontdesk(&db, &[], "", &[("FRONTDESK_AUDIT_SINK", value)]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{value}: {err}");
+        let last = err.trim().lines().last().unwrap_or("");
+        assert!(last.starts_with(message), "{value}: {err}");
+    }
+}
