@@ -47,10 +47,10 @@ fn day(text: &str) -> Result<Option<Date>, ()> {
 pub fn date_range(from: &str, to: &str) -> Result<(Option<Date>, Option<Date>), RangeError> {
     let from = day(from).map_err(|()| RangeError::From)?;
     let to = day(to).map_err(|()| RangeError::To)?;
-    if let (Some(from), Some(to)) = (from, to) {
-        if to < from {
-            return Err(RangeError::Reversed);
-        }
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        return Err(RangeError::Reversed);
     }
     Ok((from, to))
 }
