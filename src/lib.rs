@@ -43,9 +43,13 @@ pub struct Prepared {
 pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     let catalog = ScopeCatalog::builtin().map_err(anyhow::Error::msg)?;
     let clock = clock::Clock::default();
-    let store = Store::open_with(&config.database_url, &config.db)
+    let mut store = Store::open_with(&config.database_url, &config.db)
         .await?
         .with_clock(clock.clone());
+    if let Some(target) = &config.audit_sink {
+        let tap = service::audit_sink::start(target, &store)?;
+        store = store.with_audit_tap(tap);
+    }
     let sessions = web::Sessions::open(store.pool()).await?;
     let keys = KeyRing::load(&store, config.token_lifetime, clock.now()).await?;
     // The first sign-in or unknown client must not be the one that pays for computing the dummy hash.

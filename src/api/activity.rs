@@ -1,7 +1,10 @@
-//! Reading the activity: the audit log, newest first, filtered by app or by actor, paged.
+//! Reading the activity: the audit log, newest first, filtered by app, actor and days, paged; or all of
+//! it as one streamed file (CSV or JSON Lines).
 
+use axum::body::Body;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -12,12 +15,14 @@ use super::problem::ApiError;
 use super::view::{Paging, rfc3339};
 use super::{ApiState, json};
 use crate::domain::RecordedEvent;
+use crate::http::NO_STORE;
+use crate::service::activity::{ExportFormat, date_range, export};
 use crate::store::AuditFilter;
 
 /// Events a page, as on the dashboard's Activity.
 pub const PAGE_SIZE: i64 = 50;
 
-/// `?client_id=&actor=&page=`.
+/// `?client_id=&actor=&from=&to=&page=`.
 #[derive(Deserialize, IntoParams, Debug, Default)]
 #[serde(default, deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -26,8 +31,31 @@ pub struct ActivityParams {
     pub client_id: Option<String>,
     /// Only events by this actor: a person's email, `app:{client_id}` or `cli`.
     pub actor: Option<String>,
+    /// Only events on or after this day (UTC), `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Only events on or before this day (UTC), `YYYY-MM-DD`; not before `from`.
+    #[param(format = Date)]
+    pub to: Option<String>,
     #[param(minimum = 1)]
     pub page: Option<i64>,
+}
+
+/// The store's filter for these parameters; a 400 naming the date that cannot be read.
+fn filter(
+    client_id: Option<String>,
+    actor: Option<String>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<AuditFilter, ApiError> {
+    let (from, to) = date_range(from.unwrap_or(""), to.unwrap_or(""))
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(AuditFilter {
+        client_id: client_id.filter(|c| !c.is_empty()),
+        actor_email: actor.filter(|a| !a.is_empty()),
+        from,
+        to,
+    })
 }
 
 /// One recorded event.
@@ -71,10 +99,12 @@ pub async fn list_activity(
     Query(params): Query<ActivityParams>,
 ) -> Result<Response, ApiError> {
     let page = page_number(params.page)?;
-    let filter = AuditFilter {
-        client_id: params.client_id.filter(|c| !c.is_empty()),
-        actor_email: params.actor.filter(|a| !a.is_empty()),
-    };
+    let filter = filter(
+        params.client_id,
+        params.actor,
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )?;
     let total = state.store.count_audit_records(&filter).await?;
     let (paging, offset) = Paging::of(total, page, PAGE_SIZE);
     let records = if page > paging.pages {
@@ -105,4 +135,76 @@ pub async fn list_activity(
         })
         .collect();
     Ok(json(&EventPage { items, paging }))
+}
+
+/// The shape of an export.
+#[derive(Deserialize, ToSchema, Debug, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `text/csv`, a header line first.
+    #[default]
+    Csv,
+    /// `application/x-ndjson`, one JSON object a line.
+    Jsonl,
+}
+
+/// `?format=&client_id=&actor=&from=&to=`.
+#[derive(Deserialize, IntoParams, Debug, Default)]
+#[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `csv` (the default) or `jsonl`.
+    #[param(inline)]
+    pub format: Format,
+    /// Only events about this app.
+    pub client_id: Option<String>,
+    /// Only events by this actor.
+    pub actor: Option<String>,
+    /// Only events on or after this day (UTC), `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Only events on or before this day (UTC), `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub to: Option<String>,
+}
+
+/// Export the activity: every matching event, newest first, as one streamed file with the columns id,
+/// at, actor, source_addr, action, client_id, details (JSON). CSV cells that a spreadsheet would read
+/// as a formula start with `'`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/activity/export",
+    tag = "activity",
+    operation_id = "exportActivity",
+    params(ExportParams),
+    responses((status = 200, description = "Every matching event, newest first (Content-Disposition: attachment)",
+        content((String = "text/csv"), (String = "application/x-ndjson")))),
+    security(("oauth2" = ["frontdesk:apps.read"]), ("oauth2" = ["frontdesk:apps.manage"]))
+)]
+pub async fn export_activity(
+    _: Reader,
+    State(state): State<ApiState>,
+    Query(params): Query<ExportParams>,
+) -> Result<Response, ApiError> {
+    let filter = filter(
+        params.client_id,
+        params.actor,
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )?;
+    let format = match params.format {
+        Format::Csv => ExportFormat::Csv,
+        Format::Jsonl => ExportFormat::JsonLines,
+    };
+    let today = state.clock.now().date();
+    let body = Body::from_stream(export(state.store.clone(), filter, format));
+    Ok((
+        NO_STORE,
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, format.attachment(today)),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -61,6 +61,7 @@ fn operations() -> OpenApiRouter<ApiState> {
         .routes(routes!(secrets::list_secrets, secrets::add_secret))
         .routes(routes!(secrets::delete_secret))
         .routes(routes!(activity::list_activity))
+        .routes(routes!(activity::export_activity))
         .routes(routes!(openapi::openapi_json))
 }
 

@@ -1,7 +1,8 @@
-//! The command line: `frontdesk [serve]`, `users`, `apps`, `keys`, `db`, `healthcheck`, `backup`,
-//! `migrate`.
+//! The command line: `frontdesk [serve]`, `users`, `apps`, `activity`, `keys`, `db`, `healthcheck`,
+//! `backup`, `migrate`.
 //! Each command prints one line on failure and returns its exit code.
 
+mod activity;
 mod apps;
 mod db;
 mod keys;
@@ -39,6 +40,9 @@ enum Command {
     /// Manage the account's apps (custom and store) and their secrets.
     #[command(subcommand)]
     Apps(apps::AppsCommand),
+    /// Read the audit log: export it as CSV or JSON Lines.
+    #[command(subcommand)]
+    Activity(activity::ActivityCommand),
     /// Probe the running server's readiness (`/readyz` on FRONTDESK_LISTEN); exit 0 if ready, 1 if not.
     /// Meant for container health checks: a minimal image has no curl.
     Healthcheck,
@@ -104,6 +108,7 @@ async fn run(cli: Cli) -> ExitCode {
         None | Some(Command::Serve) => run_serve(&cli).await,
         Some(Command::Users(command)) => users::run(&cli, command).await,
         Some(Command::Apps(command)) => apps::run(&cli, command).await,
+        Some(Command::Activity(command)) => activity::run(&cli, command).await,
         Some(Command::Keys(command)) => keys::run(&cli, command).await,
         Some(Command::Healthcheck) => ops::healthcheck(&cli).await,
         Some(Command::Backup { file }) => ops::backup(&cli, file).await,

@@ -108,4 +108,8 @@ pub struct ServeArgs {
         global = true
     )]
     pub db_timeout_seconds: Option<String>,
+    /// Where to forward every new audit entry as one JSON line: `file:/path/to/file.jsonl` (appended)
+    /// or `syslog` / `syslog:/path/to/socket` (the local syslog, facility authpriv). Unset: nowhere.
+    #[arg(long = "audit-sink", env = "FRONTDESK_AUDIT_SINK", global = true)]
+    pub audit_sink: Option<String>,
 }

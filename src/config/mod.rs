@@ -13,6 +13,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use args::ServeArgs;
+pub use values::AuditSinkTarget;
 use values::{derived_public_url, parse_public_url, trusted_proxies};
 
 use crate::domain::AccountCode;
@@ -74,6 +75,8 @@ pub struct Config {
     /// The `aud` claim of access tokens.
     pub token_audience: Vec<String>,
     pub metrics_listen: Option<SocketAddr>,
+    /// Where every new audit entry is forwarded too (`FRONTDESK_AUDIT_SINK`).
+    pub audit_sink: Option<AuditSinkTarget>,
     /// Proxies whose `X-Forwarded-For` names the client (`FRONTDESK_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub admin_email: String,
@@ -98,6 +101,7 @@ impl fmt::Debug for Config {
             .field("seed", &self.seed)
             .field("token_audience", &self.token_audience)
             .field("metrics_listen", &self.metrics_listen)
+            .field("audit_sink", &self.audit_sink)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("admin_email", &self.admin_email)
             .field(
@@ -282,6 +286,7 @@ impl Config {
                 .map(std::path::PathBuf::from),
             token_audience,
             metrics_listen,
+            audit_sink: values::audit_sink(args.audit_sink.as_deref())?,
             trusted_proxies,
             admin_email,
             admin_password: args.admin_password.clone(),

@@ -53,3 +53,34 @@ pub(super) fn derived_public_url(listen: SocketAddr) -> String {
         format!("http://{listen}")
     }
 }
+
+/// Where new audit entries are forwarded (`FRONTDESK_AUDIT_SINK`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditSinkTarget {
+    /// Appended to this file, one JSON line per entry.
+    File(std::path::PathBuf),
+    /// Sent to the syslog daemon's Unix datagram socket at this path.
+    Syslog(std::path::PathBuf),
+}
+
+/// `file:/absolute/path`, `syslog` (at `/dev/log`) or `syslog:/absolute/path`; empty is none.
+pub(super) fn audit_sink(raw: Option<&str>) -> Result<Option<AuditSinkTarget>, ConfigError> {
+    let raw = raw.map(str::trim).unwrap_or("");
+    let absolute = |path: &str| {
+        let path = std::path::PathBuf::from(path);
+        path.is_absolute().then_some(path)
+    };
+    let target = match raw.split_once(':') {
+        _ if raw.is_empty() => return Ok(None),
+        None if raw == "syslog" => Some(AuditSinkTarget::Syslog("/dev/log".into())),
+        Some(("file", path)) => absolute(path).map(AuditSinkTarget::File),
+        Some(("syslog", path)) => absolute(path).map(AuditSinkTarget::Syslog),
+        _ => None,
+    };
+    target.map(Some).ok_or_else(|| {
+        bad(
+            "FRONTDESK_AUDIT_SINK",
+            format!("file:/path/to/file.jsonl, syslog or syslog:/path/to/socket, got {raw:?}"),
+        )
+    })
+}

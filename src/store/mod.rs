@@ -35,6 +35,7 @@ mod identity;
 mod inline;
 mod keys;
 mod pool;
+mod tap;
 mod users;
 
 use std::sync::Arc;
@@ -48,7 +49,7 @@ pub use apps::{
     NewSecret, SecretInfo,
 };
 pub use attempts::{AttemptCount, Limit, attempt_key};
-pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use audit::{AuditEntry, AuditFilter, AuditRecord, AuditRow};
 pub use constraint::Constraint;
 pub use copy::{CopyReport, NOT_COPIED, TABLES, Table, TableCount, copy_database};
 pub use grants::{
@@ -59,6 +60,7 @@ pub use identity::ClientSecretRow;
 pub use keys::{NewSigningKey, SigningKeyRow};
 pub use pool::{DbOptions, Job, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};
 use pool::{connect_postgres, connect_sqlite};
+pub use tap::{AuditTap, MAX_PENDING, dropped as audit_sink_dropped};
 pub use users::{NewUser, NewUserLink, User, UserChangeError, UserLink};
 
 /// A handle on the database; cheap to clone.
@@ -70,6 +72,8 @@ pub struct Store {
     inline: Option<Arc<inline::InlineReads>>,
     /// What "now" is for the rows this store stamps (the server's clock, shared with the handlers).
     clock: Clock,
+    /// Where the audit rows it writes are noted for the audit sink, if there is one.
+    audit_tap: Option<Arc<tap::AuditTap>>,
 }
 
 /// Errors a caller can act on; everything else is `Other` and becomes a 500.
@@ -125,6 +129,7 @@ impl Store {
             pool,
             inline,
             clock: Clock::default(),
+            audit_tap: None,
         })
     }
 

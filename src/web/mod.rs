@@ -96,6 +96,8 @@ pub fn router(state: WebState, sessions: Sessions) -> Router {
         .merge(login::router())
         .merge(apps::router())
         .route("/activity", get(activity::page))
+        .route("/activity/export.csv", get(activity::export_csv))
+        .route("/activity/export.jsonl", get(activity::export_jsonl))
         .merge(users::router())
         .merge(links::router())
         .merge(profile::router())

@@ -161,7 +161,7 @@ async fn an_app_created_on_the_command_line_obtains_tokens_and_is_recorded_as_cl
 
     let filter = AuditFilter {
         client_id: Some("DEMO-SP-VOICE".into()),
-        actor_email: None,
+        ..AuditFilter::default()
     };
     let records = app.store.audit_records(&filter, 10, 0).await.unwrap();
     let actions: Vec<&str> = records

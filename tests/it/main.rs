@@ -5,6 +5,7 @@
 // allow-*-in-tests settings only reach `#[test]` functions and `#[cfg(test)]` modules).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod activity_export;
 mod api;
 mod authorize;
 mod cli;

@@ -96,7 +96,7 @@ async fn a_program_edits_an_app_and_activity_names_it() {
 
     let filter = AuditFilter {
         client_id: Some(created.client_id.clone()),
-        actor_email: None,
+        ..AuditFilter::default()
     };
     let records = app.store.audit_records(&filter, 10, 0).await.unwrap();
     assert_eq!(records.len(), 2, "created and edited once");

@@ -156,7 +156,7 @@ impl Store {
             .bind(app.created_by)
             .fetch_one(&mut *tx)
             .await?;
-            audit_insert!(tx, &audit_entry, &now)?;
+            audit_insert!(self, tx, &audit_entry, &now)?;
             tx.commit().await?;
             Ok::<i64, sqlx::Error>(secret_id)
         }
@@ -210,7 +210,7 @@ impl Store {
             if let Some(store) = edit.store {
                 write_store_settings!(tx, app_id, store)?;
             }
-            audit_insert!(tx, &audit_entry, &now)?;
+            audit_insert!(self, tx, &audit_entry, &now)?;
             tx.commit().await
         }
         .await)?;
@@ -226,7 +226,7 @@ impl Store {
         let now = self.now_text();
         let changed = on_db!(&self.pool, p => {
             let delete = sqlx::query("DELETE FROM apps WHERE id = $1").bind(app_id);
-            execute_audited!(p, &now, delete, &audit_entry)
+            execute_audited!(self, p, &now, delete, &audit_entry)
         })?;
         Ok(changed > 0)
     }

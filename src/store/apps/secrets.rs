@@ -109,7 +109,7 @@ impl Store {
                     AddSecretError::TooMany
                 }));
             };
-            audit_insert!(tx, &audit_entry, &now)?;
+            audit_insert!(self, tx, &audit_entry, &now)?;
             tx.commit().await?;
             Ok(Ok(secret_id))
         }
@@ -129,7 +129,7 @@ impl Store {
             let delete = sqlx::query("DELETE FROM app_secrets WHERE id = $1 AND app_id = $2")
                 .bind(secret_id)
                 .bind(app_id);
-            execute_audited!(p, &now, delete, &audit_entry)
+            execute_audited!(self, p, &now, delete, &audit_entry)
         })?;
         Ok(changed > 0)
     }

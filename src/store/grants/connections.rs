@@ -87,7 +87,7 @@ impl Store {
                 return Ok(None);
             }
             let consents = usize::try_from(removed).unwrap_or(usize::MAX);
-            audit_insert!(tx, &entry(consents), &now)?;
+            audit_insert!(self, tx, &entry(consents), &now)?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some(consents))
         }

@@ -143,7 +143,7 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await?;
-            audit_insert!(tx, entry, &now)?;
+            audit_insert!(self, tx, entry, &now)?;
             tx.commit().await
         }
         .await)?;

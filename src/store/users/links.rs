@@ -86,7 +86,7 @@ impl Store {
             .bind(to_text(link.expires_at))
             .execute(&mut *tx)
             .await?;
-            audit_insert!(tx, &entry, &now)?;
+            audit_insert!(self, tx, &entry, &now)?;
             tx.commit().await
         }
         .await)
@@ -152,7 +152,7 @@ impl Store {
             .bind(to_text(now))
             .fetch_one(&mut *tx)
             .await?;
-            audit_insert!(tx, &entry(user_id), &at)?;
+            audit_insert!(self, tx, &entry(user_id), &at)?;
             tx.commit().await?;
             Ok(Some(user_id))
         }
@@ -183,7 +183,7 @@ impl Store {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            audit_insert!(tx, &entry, &at)?;
+            audit_insert!(self, tx, &entry, &at)?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(true)
         }

@@ -178,7 +178,7 @@ impl Store {
         let now = self.now_text();
         on_db!(&self.pool, p => async {
             let mut tx = p.begin().await?;
-            audit_insert!(tx, &entry, &now)?;
+            audit_insert!(self, tx, &entry, &now)?;
             tx.commit().await
         }
         .await)?;
@@ -196,7 +196,7 @@ impl Store {
             let update = sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
                 .bind(to_text(at))
                 .bind(user_id);
-            execute_audited!(p, &now, update, &entry)
+            execute_audited!(self, p, &now, update, &entry)
         })?;
         Ok(())
     }
@@ -231,7 +231,7 @@ impl Store {
             if !(is_admin && enabled) && other_enabled_admins!(&self.pool, tx, user_id)? == 0 {
                 return Err(UserChangeError::LastAdmin);
             }
-            audit_insert!(tx, &entry, &now)?;
+            audit_insert!(self, tx, &entry, &now)?;
             tx.commit().await?;
             Ok(())
         }
@@ -257,7 +257,7 @@ impl Store {
             if other_enabled_admins!(&self.pool, tx, user_id)? == 0 {
                 return Err(UserChangeError::LastAdmin);
             }
-            audit_insert!(tx, &entry, &now)?;
+            audit_insert!(self, tx, &entry, &now)?;
             tx.commit().await?;
             Ok(())
         }
@@ -275,7 +275,7 @@ impl Store {
             let update = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(&hash.0)
                 .bind(user_id);
-            execute_audited!(p, &now, update, &entry)
+            execute_audited!(self, p, &now, update, &entry)
         })?;
         Ok(())
     }

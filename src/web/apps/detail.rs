@@ -120,7 +120,7 @@ pub async fn show(
     let app = load_app(&state, &client_id).await?;
     let filter = AuditFilter {
         client_id: Some(app.client_id.clone()),
-        actor_email: None,
+        ..AuditFilter::default()
     };
     let events = state
         .store

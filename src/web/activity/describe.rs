@@ -1,20 +1,9 @@
-//! The account-wide Activity page (admins): changes to apps and people, sign-ins, and how each record
-//! reads on a page.
+//! How each audit record reads on a page: its title and what changed, one line each.
 
-use askama::Template;
-use axum::extract::State;
-use axum::response::Html;
-use serde::Deserialize;
-
-use super::apps::Moment;
-use super::{AccountAdmin, Layout, Query, render};
 use crate::domain::audit::{Change, PersonChange};
 use crate::domain::{AuditEvent, RecordedEvent, StoreSettings};
-use crate::store::{AuditFilter, AuditRecord};
-use crate::web::WebState;
-use crate::web::error::AppError;
-
-pub const PAGE_SIZE: i64 = 50;
+use crate::store::AuditRecord;
+use crate::web::apps::Moment;
 
 /// One event as a person reads it.
 pub struct EventView {
@@ -187,76 +176,6 @@ pub fn describe(record: AuditRecord) -> EventView {
         client_id: record.client_id,
         changes,
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ActivityParams {
-    app: String,
-    user: String,
-    page: String,
-}
-
-#[derive(Template)]
-#[template(path = "activity/page.html")]
-struct ActivityPage {
-    layout: Layout,
-    events: Vec<EventView>,
-    app: String,
-    user: String,
-    actors: Vec<String>,
-    total: i64,
-    page: i64,
-    pages: i64,
-    prev_url: Option<String>,
-    next_url: Option<String>,
-}
-
-fn activity_url(app: &str, user: &str, page: i64) -> String {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    if !app.is_empty() {
-        q.append_pair("app", app);
-    }
-    if !user.is_empty() {
-        q.append_pair("user", user);
-    }
-    q.append_pair("page", &page.to_string());
-    format!("/activity?{}", q.finish())
-}
-
-pub async fn page(
-    AccountAdmin(user): AccountAdmin,
-    State(state): State<WebState>,
-    Query(params): Query<ActivityParams>,
-) -> Result<Html<String>, AppError> {
-    let app = params.app.trim().to_owned();
-    let who = params.user.trim().to_lowercase();
-    let filter = AuditFilter {
-        client_id: (!app.is_empty()).then(|| app.clone()),
-        actor_email: (!who.is_empty()).then(|| who.clone()),
-    };
-    let total = state.store.count_audit_records(&filter).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = params.page.parse::<i64>().unwrap_or(1).clamp(1, pages);
-    let events = state
-        .store
-        .audit_records(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        .await?
-        .into_iter()
-        .map(describe)
-        .collect();
-    render(&ActivityPage {
-        layout: user.layout("activity"),
-        events,
-        actors: state.store.audit_actors().await?,
-        total,
-        page,
-        pages,
-        prev_url: (page > 1).then(|| activity_url(&app, &who, page - 1)),
-        next_url: (page < pages).then(|| activity_url(&app, &who, page + 1)),
-        app,
-        user: who,
-    })
 }
 
 #[cfg(test)]
