@@ -115,6 +115,7 @@ pub async fn create_app(
         pii_mode: body.pii.into(),
         scopes: body.scopes,
         secret_description: body.secret_description,
+        secret_expires: crate::domain::SecretExpiry::Never,
     };
     let created = service::create_app(&state, actor(&caller), input, None).await?;
     let app = load(&state, &created.client_id).await?;

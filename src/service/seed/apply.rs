@@ -35,7 +35,7 @@ pub async fn apply(core: &Core, plan: Plan) -> anyhow::Result<Applied> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", app.entry))?;
     }
     if plan.prune {
-        for existing in apps::list_apps(core).await? {
+        for existing in apps::list_apps(core, crate::store::AppFilter::All).await? {
             let named = plan.apps.iter().any(|a| a.client_id == existing.client_id);
             if existing.kind == AppKind::Custom && !named {
                 apps::delete_app(core, Actor::Cli, &existing.client_id).await?;
@@ -145,7 +145,9 @@ async fn add(
     applied: &mut Applied,
 ) -> Result<(), ServiceError> {
     let generated = value.is_none();
-    let added = apps::add_secret(core, Actor::Cli, &app.client_id, description, value).await?;
+    let never = crate::domain::SecretExpiry::Never;
+    let added =
+        apps::add_secret(core, Actor::Cli, &app.client_id, description, never, value).await?;
     made(
         applied,
         &app.client_id,

@@ -105,6 +105,7 @@ async fn plan_app(
         },
         scopes: app.scopes,
         secret_description: app.secrets[0].description.clone(),
+        secret_expires: crate::domain::SecretExpiry::Never,
     };
     let checked = check_new_app_of(AppKind::Custom, &core.catalog, &input)
         .map_err(|problems| (entry.clone(), ServiceError::Invalid(problems).to_string()))?;
@@ -119,6 +120,7 @@ async fn plan_app(
         client_name: checked.client_name,
         scopes: checked.scopes,
         secret_description: checked.secret_description,
+        secret_expires: crate::domain::SecretExpiry::Never,
         ..input
     };
     let mut secrets: Vec<PlannedSecret> = Vec::new();
