@@ -72,6 +72,9 @@ pub struct SecretRef {
     pub description: String,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// When it stops working; `null`: never. (A rotation sets it, so it is part of the ETag.)
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 impl App {
@@ -96,6 +99,7 @@ impl App {
                     id: s.id,
                     description: s.description.clone(),
                     created_at: rfc3339(s.created_at),
+                    expires_at: s.expires_at.map(rfc3339),
                 })
                 .collect(),
         }

@@ -222,6 +222,27 @@ async fn the_api_adds_expiring_secrets_rotates_them_and_filters_the_list() {
     );
     assert_eq!(token_status(&app, &id, &new).await, StatusCode::OK);
 
+    // A new app's first secret may expire too; a past date is refused on its field.
+    let app_body = |expires: &str| {
+        json!({"client_code": "APIDATED", "client_name": "Dated", "pii": "dont_retrieve",
+               "scopes": [MANAGE], "secret_description": "First", "secret_expires": expires})
+    };
+    let r = manager
+        .send(
+            Method::POST,
+            "/api/v1/apps",
+            Some(&app_body("2001-01-01")),
+            None,
+        )
+        .await;
+    r.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "secret_expires", "{}", r.body);
+    let r = manager
+        .send(Method::POST, "/api/v1/apps", Some(&app_body("1y")), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.body["secrets"][0]["expires_at"].is_string(), "{}", r.body);
+
     let r = reader.get("/api/v1/apps?filter=expired").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let ids: Vec<&str> = r.body["items"]

@@ -161,3 +161,36 @@ pub fn audit_entry<'a>(
         event,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_links_keep_the_search_and_the_filter() {
+        assert_eq!(
+            list_url("voice", "expired", "name", 2),
+            "/apps/connected-apps?q=voice&filter=expired&sort=name&page=2"
+        );
+        assert_eq!(list_url("", "all", "newest", 1), "/apps/connected-apps");
+        assert_eq!(
+            list_url("", "unused", "newest", 3),
+            "/apps/connected-apps?filter=unused&page=3"
+        );
+    }
+
+    #[test]
+    fn an_expiry_warns_in_words_under_fourteen_days_and_once_expired() {
+        let now = time::macros::datetime!(2027-01-01 0:00 UTC);
+        let at = |days| ExpiryView::of(now + time::Duration::days(days), now);
+        assert_eq!(
+            (at(30).text.as_str(), at(30).warn),
+            ("expires in 30 days", false)
+        );
+        assert_eq!((at(13).class(), at(13).warn), ("expiry soon", true));
+        assert_eq!(
+            (at(0).text.as_str(), at(0).class()),
+            ("expired", "expiry expired")
+        );
+    }
+}
