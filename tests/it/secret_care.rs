@@ -577,3 +577,44 @@ async fn a_date_expiry_lasts_to_the_end_of_that_day_utc_and_activity_describes_i
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_rotation_counts_against_the_secret_cap_and_writes_nothing_when_full() {
+    let app = TestApp::spawn().await;
+    let (id, old) = app.register_app("FULLROT", &["setup.read"]).await;
+    let never = frontdesk::domain::SecretExpiry::Never;
+    for n in 1..10 {
+        let actor = frontdesk::service::apps::Actor::Cli;
+        frontdesk::service::apps::add_secret(&app.core, actor, &id, &format!("S{n}"), never, None)
+            .await
+            .unwrap();
+    }
+    let detail = app
+        .store
+        .app_detail(&app.core.config.account_code, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let url = format!("{}/secrets/{}/rotate", app_url(&id), detail.secrets[0].id);
+    let before = app.app_tables().await;
+    let admin = app.admin().await;
+    let r = admin
+        .post_with_token(
+            &url,
+            &url,
+            &[
+                ("grace_days", "0"),
+                ("secret_description", "Next"),
+                ("expires", "never"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html(r).await;
+    assert!(text(&page, "[role=alert]").unwrap().contains("10 secrets"));
+    assert_eq!(app.app_tables().await, before, "nothing written");
+    assert!(
+        works(&app, &id, &old).await,
+        "the old secret did not expire"
+    );
+}
