@@ -259,3 +259,49 @@ async fn the_api_adds_expiring_secrets_rotates_them_and_filters_the_list() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn a_seed_file_gives_secrets_an_expiry_when_it_makes_them_and_never_pushes_it_back() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.toml");
+    std::fs::write(
+        &path,
+        "[[apps]]\ncode = \"SEEDEXP\"\nname = \"Seeded\"\nscopes = [\"setup.read\"]\n\
+         [[apps.secrets]]\ndescription = \"Monthly\"\nexpires = \"30d\"\n\
+         [[apps.secrets]]\ndescription = \"Dated\"\nexpires = \"2099-12-31\"\n\
+         [[apps.secrets]]\ndescription = \"Forever\"\n",
+    )
+    .unwrap();
+    let apply = || async {
+        let plan = frontdesk::service::seed::load(&path, &app.core, &|_| None)
+            .await
+            .unwrap();
+        frontdesk::service::seed::apply(&app.core, plan)
+            .await
+            .unwrap();
+    };
+    let expiries = || async {
+        let id = format!("{}-SP-SEEDEXP", app.core.config.account_code);
+        let detail = app
+            .store
+            .app_detail(&app.core.config.account_code, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        detail
+            .secrets
+            .iter()
+            .map(|s| s.expires_at)
+            .collect::<Vec<_>>()
+    };
+    apply().await;
+    let first = expiries().await;
+    let monthly = first[0].unwrap() - app.core.clock.now();
+    assert!(monthly > time::Duration::days(29) && monthly <= time::Duration::days(30));
+    assert_eq!(first[1], Some(time::macros::datetime!(2100-01-01 0:00 UTC)));
+    assert_eq!(first[2], None);
+    app.core.clock.advance(time::Duration::days(2));
+    apply().await;
+    assert_eq!(expiries().await, first, "applied again, the expiry stays");
+}
