@@ -13,7 +13,7 @@ use super::problem::ApiError;
 use super::view::{App, AppListItem, Paging};
 use super::{ApiState, json};
 use crate::domain::AppKind;
-use crate::store::{AppDetail, AppQuery, AppSort};
+use crate::store::{AppDetail, AppFilter, AppQuery, AppSort};
 
 /// Apps a page, as on the dashboard.
 pub const PAGE_SIZE: i64 = 50;
@@ -29,13 +29,29 @@ pub enum Sort {
     NameDesc,
 }
 
-/// `?q=&sort=&page=`, as the dashboard's list takes them.
+/// Which apps to list, by the state of their secrets, as the dashboard's `filter`.
+#[derive(Deserialize, ToSchema, Debug, Clone, Copy, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Filter {
+    #[default]
+    All,
+    /// A secret expires within 14 days (and has not yet).
+    ExpiringSoon,
+    /// A secret has expired.
+    Expired,
+    /// No token obtained for 90 days (or never, by an app older than that).
+    Unused,
+}
+
+/// `?q=&filter=&sort=&page=`, as the dashboard's list takes them.
 #[derive(Deserialize, IntoParams, Debug, Default)]
 #[serde(default, deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Part of the name, client ID or client code (case-insensitive).
     pub q: Option<String>,
+    #[param(inline)]
+    pub filter: Option<Filter>,
     #[param(inline)]
     pub sort: Option<Sort>,
     /// From 1; a page past the last is empty.
@@ -86,6 +102,12 @@ pub async fn list_apps(
             Sort::Oldest => AppSort::OldestFirst,
             Sort::Name => AppSort::NameAz,
             Sort::NameDesc => AppSort::NameZa,
+        },
+        filter: match params.filter.unwrap_or_default() {
+            Filter::All => AppFilter::All,
+            Filter::ExpiringSoon => AppFilter::ExpiringSoon,
+            Filter::Expired => AppFilter::Expired,
+            Filter::Unused => AppFilter::Unused,
         },
         limit: PAGE_SIZE,
         offset: 0,

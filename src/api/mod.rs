@@ -60,6 +60,7 @@ fn operations() -> OpenApiRouter<ApiState> {
         .routes(routes!(apps::get_app, write::update_app, write::delete_app))
         .routes(routes!(secrets::list_secrets, secrets::add_secret))
         .routes(routes!(secrets::delete_secret))
+        .routes(routes!(secrets::rotate_secret))
         .routes(routes!(activity::list_activity))
         .routes(routes!(activity::export_activity))
         .routes(routes!(openapi::openapi_json))

@@ -14,6 +14,7 @@ use super::problem::ApiError;
 use super::view::{App, Secret};
 use super::write::actor;
 use super::{ApiState, json, json_with};
+use crate::domain::SecretExpiry;
 use crate::service::apps as service;
 
 #[derive(Serialize, ToSchema, Debug)]
@@ -47,6 +48,10 @@ pub async fn list_secrets(
 #[serde(deny_unknown_fields)]
 pub struct NewSecret {
     pub description: String,
+    /// When it stops working: `never` (the default), `30d`, `90d`, `1y`, or a date `YYYY-MM-DD` (the
+    /// end of that day, UTC; today or later).
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 /// The new secret: its value is shown this once.
@@ -55,6 +60,54 @@ pub struct CreatedSecret {
     pub id: i64,
     pub description: String,
     pub client_secret: String,
+    /// When it stops working; `null`: never.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+}
+
+/// How to rotate a secret.
+#[derive(Deserialize, ToSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
+    /// How many days the old secret keeps working, 0 (at once) to 90; default 7. It never lasts
+    /// longer than it already would.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 90)]
+    pub grace_days: Option<i64>,
+    /// The new secret's description; default: the old one's.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The new secret's expiry, as when adding one; default: the old secret's period, or never.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+/// A rotation done: the new secret (its value shown this once) and the old one's expiry.
+#[derive(Serialize, ToSchema, Debug)]
+pub struct RotatedSecret {
+    pub secret: CreatedSecret,
+    pub old_secret_id: i64,
+    /// When the old secret stops working.
+    #[schema(format = DateTime)]
+    pub old_expires_at: String,
+}
+
+/// An expiry in the API's words, or the field's problem.
+fn expiry(raw: Option<&str>) -> Result<Option<SecretExpiry>, ApiError> {
+    raw.map(|raw| {
+        SecretExpiry::parse(raw).map_err(|e| {
+            ApiError::from(service::ServiceError::Invalid(vec![service::FieldError {
+                field: "expires",
+                message: e.to_owned(),
+            }]))
+        })
+    })
+    .transpose()
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// Add a secret to an app (at most 10).
@@ -80,11 +133,13 @@ pub async fn add_secret(
 ) -> Result<Response, ApiError> {
     let app = load(&state, &client_id).await?;
     if_match.check(&App::of(&app, &state.catalog).etag())?;
+    let expires = expiry(body.expires.as_deref())?.unwrap_or(SecretExpiry::Never);
     let added = service::add_secret(
         &state,
         actor(&caller),
         &app.client_id,
         &body.description,
+        expires,
         None,
     )
     .await?;
@@ -92,6 +147,55 @@ pub async fn add_secret(
         id: added.id,
         description: added.description,
         client_secret: added.secret.expose().to_owned(),
+        expires_at: added.expires_at.map(rfc3339),
+    };
+    Ok(json_with(StatusCode::CREATED, &body))
+}
+
+/// Rotate a secret: add a new one (counted against the 10 allowed) and let the old one expire after a
+/// grace period, in one change.
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps/{client_id}/secrets/{secret_id}/rotate",
+    tag = "secrets",
+    operation_id = "rotateSecret",
+    params(
+        ("client_id" = String, Path, description = "The app's client ID"),
+        ("secret_id" = i64, Path, description = "The secret to replace"),
+        ("If-Match" = String, Header, description = "The app's ETag")
+    ),
+    request_body = Rotation,
+    responses((status = 201, description = "Rotated; the new client_secret is shown this once", body = RotatedSecret)),
+    security(("oauth2" = ["frontdesk:apps.manage"]))
+)]
+pub async fn rotate_secret(
+    Manager(caller): Manager,
+    State(state): State<ApiState>,
+    Path((client_id, secret_id)): Path<(String, i64)>,
+    if_match: IfMatch,
+    Json(body): Json<Rotation>,
+) -> Result<Response, ApiError> {
+    let app = load(&state, &client_id).await?;
+    if !app.secrets.iter().any(|s| s.id == secret_id) {
+        return Err(ApiError::NotFound("secret"));
+    }
+    if_match.check(&App::of(&app, &state.catalog).etag())?;
+    let rotation = service::Rotation {
+        grace_days: body.grace_days.unwrap_or(service::DEFAULT_GRACE_DAYS),
+        description: body.description,
+        expires: expiry(body.expires.as_deref())?,
+    };
+    let done =
+        service::rotate_secret(&state, actor(&caller), &app.client_id, secret_id, rotation).await?;
+    let body = RotatedSecret {
+        secret: CreatedSecret {
+            id: done.added.id,
+            description: done.added.description,
+            client_secret: done.added.secret.expose().to_owned(),
+            expires_at: done.added.expires_at.map(rfc3339),
+        },
+        old_secret_id: secret_id,
+        old_expires_at: rfc3339(done.old_expires_at),
     };
     Ok(json_with(StatusCode::CREATED, &body))
 }

@@ -72,6 +72,9 @@ pub struct SecretRef {
     pub description: String,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// When it stops working; `null`: never. (A rotation sets it, so it is part of the ETag.)
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 impl App {
@@ -96,6 +99,7 @@ impl App {
                     id: s.id,
                     description: s.description.clone(),
                     created_at: rfc3339(s.created_at),
+                    expires_at: s.expires_at.map(rfc3339),
                 })
                 .collect(),
         }
@@ -148,6 +152,11 @@ pub struct Secret {
     /// When a token was last obtained with it (recorded in batches, so up to a minute late).
     #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
+    /// The client address of that last use.
+    pub last_used_from: Option<String>,
+    /// When it stops working (refused at the token endpoint from then on); `null`: never.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 impl From<&SecretInfo> for Secret {
@@ -158,6 +167,8 @@ impl From<&SecretInfo> for Secret {
             created_at: rfc3339(s.created_at),
             created_by: s.created_by.clone(),
             last_used_at: s.last_used_at.map(rfc3339),
+            last_used_from: s.last_used_addr.clone(),
+            expires_at: s.expires_at.map(rfc3339),
         }
     }
 }

@@ -16,6 +16,7 @@ use super::extract::{IfMatch, Json, Path};
 use super::problem::{ApiError, FieldProblem};
 use super::view::{App, Pii};
 use super::{ApiState, json_with};
+use crate::domain::SecretExpiry;
 use crate::service::apps::{self as service, Actor, NewAppInput, ServiceError};
 
 impl From<ServiceError> for ApiError {
@@ -75,6 +76,10 @@ pub struct NewApp {
     pub scopes: Vec<String>,
     /// Names the first secret.
     pub secret_description: String,
+    /// When the first secret stops working: `never` (the default), `30d`, `90d`, `1y`, or a date
+    /// `YYYY-MM-DD` (the end of that day, UTC; today or later).
+    #[serde(default)]
+    pub secret_expires: Option<String>,
 }
 
 /// The new app, with its first secret: shown this once.
@@ -109,12 +114,24 @@ pub async fn create_app(
     Json(body): Json<NewApp>,
 ) -> Result<Response, ApiError> {
     may_grant(&state, &caller, &body.scopes).await?;
+    let secret_expires = match body.secret_expires.as_deref().map(SecretExpiry::parse) {
+        None => SecretExpiry::Never,
+        Some(Ok(expires)) => expires,
+        Some(Err(e)) => {
+            let problem = service::FieldError {
+                field: "secret_expires",
+                message: e.to_owned(),
+            };
+            return Err(ServiceError::Invalid(vec![problem]).into());
+        }
+    };
     let input = NewAppInput {
         client_code: body.client_code,
         client_name: body.client_name,
         pii_mode: body.pii.into(),
         scopes: body.scopes,
         secret_description: body.secret_description,
+        secret_expires,
     };
     let created = service::create_app(&state, actor(&caller), input, None).await?;
     let app = load(&state, &created.client_id).await?;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 mod codes;
+mod expiry;
 mod pii;
 mod redirect_uri;
 mod scopes;
@@ -11,6 +12,9 @@ mod text;
 
 pub use audit::{AuditAction, AuditEvent, RecordedEvent, StoreSettings};
 pub use codes::{AccountCode, AppKind, ClientCode, ClientId};
+pub use expiry::{
+    EXPIRY_PAST, EXPIRY_RULE, EXPIRY_WARNING_DAYS, ExpiryState, SecretExpiry, parse_date,
+};
 pub use pii::PiiMode;
 pub use redirect_uri::{MAX_REDIRECT_URIS, MAX_URI_CHARS, parse_logo_url, parse_redirect_uris};
 pub use scopes::{ApiGroup, OIDC_SCOPES, ScopeCatalog, ScopeInfo};

@@ -23,6 +23,10 @@ async fn render_metrics(State(store): State<Store>) -> Response {
         metrics::gauge!("frontdesk_apps").set(apps as f64);
         metrics::gauge!("frontdesk_secrets").set(secrets as f64);
     }
+    let soon = time::Duration::days(crate::domain::EXPIRY_WARNING_DAYS);
+    if let Ok(expiring) = store.count_secrets_expiring(soon).await {
+        metrics::gauge!("frontdesk_secrets_expiring_soon").set(expiring as f64);
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,

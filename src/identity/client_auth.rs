@@ -19,13 +19,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
-use time::OffsetDateTime;
 
 use super::error::OAuthError;
 use super::limits::AttemptLimits;
 use super::params::Params;
 use crate::domain::{AppKind, PasswordHasher, SecretValue};
-use crate::store::{ClientSecretRow, Store};
+use crate::store::{ClientSecretRow, SecretUse, Store};
 
 /// How long one argon2 verification vouches for a secret in this process without being used.
 const CACHE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -110,8 +109,8 @@ pub struct Authenticator {
     verified: Mutex<HashMap<i64, (hmac::Tag, Instant)>>,
     in_flight: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     limits: AttemptLimits,
-    /// Secret id -> when it last obtained a token; written to the database in batches.
-    last_used: Mutex<HashMap<i64, OffsetDateTime>>,
+    /// Secret id -> when (and from where) it last obtained a token; written to the database in batches.
+    last_used: Mutex<HashMap<i64, SecretUse>>,
     clock: crate::clock::Clock,
 }
 
@@ -184,14 +183,14 @@ impl Authenticator {
         };
         let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
         if self.recently_verified(row.secret_id, &tag) {
-            return Ok(self.accept(&creds.client_id, &row));
+            return self.accept(&creds.client_id, &row, addr).ok_or(fail);
         }
 
         let flight = self.flight(row.secret_id);
         let _turn = flight.lock().await;
         // Someone ahead of us in the queue may have verified this very secret meanwhile.
         if self.recently_verified(row.secret_id, &tag) {
-            return Ok(self.accept(&creds.client_id, &row));
+            return self.accept(&creds.client_id, &row, addr).ok_or(fail);
         }
         self.limits.admit(store, &creds.client_id, addr).await?;
         let ok = PasswordHasher
@@ -203,24 +202,37 @@ impl Authenticator {
         if let Ok(mut map) = self.verified.lock() {
             map.insert(row.secret_id, (tag, Instant::now()));
         }
-        Ok(self.accept(&creds.client_id, &row))
+        self.accept(&creds.client_id, &row, addr).ok_or(fail)
     }
 
-    fn accept(&self, client_id: &str, row: &ClientSecretRow) -> AuthenticatedClient {
-        self.last_used().insert(row.secret_id, self.clock.now());
-        AuthenticatedClient {
+    /// The client, once its secret proved right: `None` when the secret has expired by the server's
+    /// clock, checked after the proof (cached or not) so that an expired secret is refused exactly like
+    /// a wrong one, and costs what a wrong one costs.
+    fn accept(
+        &self,
+        client_id: &str,
+        row: &ClientSecretRow,
+        addr: Option<IpAddr>,
+    ) -> Option<AuthenticatedClient> {
+        let now = self.clock.now();
+        if row.expires_at.is_some_and(|end| end <= now) {
+            return None;
+        }
+        self.last_used()
+            .insert(row.secret_id, SecretUse { at: now, addr });
+        Some(AuthenticatedClient {
             client_id: client_id.to_owned(),
             secret_id: row.secret_id,
             scopes: row.scopes.clone(),
             kind: row.kind,
-        }
+        })
     }
 
     /// Writes the pending "last used" times; called periodically and at shutdown.
     /// Times that could not be written are kept for the next round (unless a newer use came
     /// meanwhile), not dropped.
     pub async fn flush_last_used(&self, store: &Store) -> anyhow::Result<()> {
-        let pending: Vec<(i64, OffsetDateTime)> = self.last_used().drain().collect();
+        let pending: Vec<(i64, SecretUse)> = self.last_used().drain().collect();
         if pending.is_empty() {
             return Ok(());
         }
@@ -236,7 +248,7 @@ impl Authenticator {
 
     /// The pending "last used" times, even after a panic elsewhere while they were held (each change
     /// to them is one insert or a drain).
-    fn last_used(&self) -> std::sync::MutexGuard<'_, HashMap<i64, OffsetDateTime>> {
+    fn last_used(&self) -> std::sync::MutexGuard<'_, HashMap<i64, SecretUse>> {
         self.last_used
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -6,6 +6,13 @@ use time::OffsetDateTime;
 use super::{Store, StoreError, from_text, to_text};
 use crate::domain::{AppKind, SecretHash};
 
+/// One use of a secret: when, and from which client address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretUse {
+    pub at: OffsetDateTime,
+    pub addr: Option<std::net::IpAddr>,
+}
+
 /// The one secret a presented credential can match, with what a token for it needs.
 #[derive(Debug, Clone)]
 pub struct ClientSecretRow {
@@ -147,21 +154,21 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Records when secrets were last used; called in batches, not once per token.
-    pub async fn record_secret_use(
-        &self,
-        uses: &[(i64, OffsetDateTime)],
-    ) -> Result<(), StoreError> {
-        // Monotonic: an instance with an older time never overwrites a newer one written by another.
+    /// Records when secrets were last used, and from which client address; called in batches, not once
+    /// per token.
+    pub async fn record_secret_use(&self, uses: &[(i64, SecretUse)]) -> Result<(), StoreError> {
+        // Monotonic: an instance with an older time never overwrites a newer one written by another;
+        // the address is written with its time, so the two always describe the same use.
         on_db!(&self.pool, p => async {
             let mut tx = p.begin().await?;
-            for (id, at) in uses {
+            for (id, used) in uses {
                 sqlx::query(
-                    "UPDATE app_secrets SET last_used_at = $1
+                    "UPDATE app_secrets SET last_used_at = $1, last_used_addr = $3
                      WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
                 )
-                .bind(to_text(*at))
+                .bind(to_text(used.at))
                 .bind(id)
+                .bind(used.addr.map(|a| a.to_string()))
                 .execute(&mut *tx)
                 .await?;
             }

@@ -45,8 +45,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::clock::Clock;
 
 pub use apps::{
-    AddSecretError, AppDetail, AppEdit, AppQuery, AppSort, AppSummary, MAX_SECRETS_PER_APP, NewApp,
-    NewSecret, SecretInfo,
+    AddSecretError, AppDetail, AppEdit, AppFilter, AppQuery, AppSort, AppSummary,
+    MAX_SECRETS_PER_APP, NewApp, NewSecret, RotateSecretError, Rotated, SecretInfo, UNUSED_DAYS,
 };
 pub use attempts::{AttemptCount, Limit, attempt_key};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, AuditRow};
@@ -56,7 +56,7 @@ pub use grants::{
     AuthorizationCode, CodeRedemption, ConnectedApp, GrantRow, NewAuthorizationCode, NewGrant,
     NewRefreshToken, RefreshUse,
 };
-pub use identity::ClientSecretRow;
+pub use identity::{ClientSecretRow, SecretUse};
 pub use keys::{NewSigningKey, SigningKeyRow};
 pub use pool::{DbOptions, Job, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, is_postgres_url};
 use pool::{connect_postgres, connect_sqlite};

@@ -321,6 +321,7 @@ async fn store_apps_are_listed_shown_and_deleted_from_the_command_line_too() {
         pii_mode: PiiMode::DontRetrieve,
         scopes: vec!["openid".into(), "setup.read".into()],
         secret_description: "Web".into(),
+        secret_expires: frontdesk::domain::SecretExpiry::Never,
     };
     let created =
         frontdesk::service::apps::register(&app.core, Actor::Cli, checked, Some(store), None)

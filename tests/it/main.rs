@@ -29,6 +29,8 @@ mod ops;
 mod people;
 mod refresh_grant;
 mod rooms;
+mod secret_care;
+mod secret_doors;
 mod seed;
 mod service_apps;
 mod store_app_uris;

@@ -121,8 +121,14 @@ async fn the_app_page_shows_facts_scopes_and_secrets_but_never_a_secret_value() 
         .map(|h| h.text().collect::<String>().trim().to_owned())
         .collect();
     assert_eq!(
-        headers[..4],
-        ["Description", "Created", "Created by", "Last used"]
+        headers[..5],
+        [
+            "Description",
+            "Created",
+            "Created by",
+            "Expires",
+            "Last used"
+        ]
     );
     let row = text(&page, "section[aria-labelledby=secrets-heading] tbody tr").unwrap();
     assert!(
@@ -511,6 +517,7 @@ pub async fn seed_into(store: &frontdesk::store::Store, n: usize, prefix: &str) 
                         description: "seed",
                         lookup_id: &lookup,
                         hash: &hash,
+                        expires_at: None,
                     },
                     created_by: Some(1),
                     store: None,
@@ -526,6 +533,7 @@ pub async fn seed_into(store: &frontdesk::store::Store, n: usize, prefix: &str) 
                         pii_mode: PiiMode::DontRetrieve,
                         scopes: scopes.clone(),
                         secret_description: "seed".to_owned(),
+                        secret_expires_at: None,
                         store: None,
                     }),
                 },

@@ -196,6 +196,13 @@ async fn a_bad_seed_file_stops_start_up_with_one_line_and_writes_nothing() {
         ),
         (seed("Fine", r#""openid""#), "apps[0] (CI_TESTS): scopes: "),
         (
+            seed("Fine", r#""setup.read""#).replace(
+                "description = \"CI pipeline\"",
+                "description = \"CI pipeline\"\nexpires = \"2001-01-01\"",
+            ),
+            "apps[0] (CI_TESTS) secrets[0]: expires: Choose a date from today on",
+        ),
+        (
             "[[apps]]\ncode = \"X\"\nname = \"x\"\nscopes = [\"setup.read\"]\ncolour = \"red\"\n"
                 .to_owned(),
             "line ",

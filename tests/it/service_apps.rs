@@ -15,6 +15,7 @@ fn input(code: &str) -> NewAppInput {
         pii_mode: PiiMode::DontRetrieve,
         scopes: vec!["setup.read".into()],
         secret_description: "From the seed file".into(),
+        secret_expires: frontdesk::domain::SecretExpiry::Never,
     }
 }
 
@@ -37,12 +38,21 @@ async fn a_given_secret_is_stored_and_an_unsafe_one_refused_on_the_field_secret(
     assert_eq!(created.secret.expose(), given.expose());
 
     let short = SecretValue::from_presented("too short".into());
+    let never = frontdesk::domain::SecretExpiry::Never;
     let e = create_app(&app.core, Actor::Cli, input("other"), Some(short.clone())).await;
     assert_eq!(
         fields(e.unwrap_err()),
         [("secret", apps::rules::SECRET_RULE.to_owned())]
     );
-    let e = add_secret(&app.core, Actor::Cli, &created.client_id, "x", Some(short)).await;
+    let e = add_secret(
+        &app.core,
+        Actor::Cli,
+        &created.client_id,
+        "x",
+        never,
+        Some(short),
+    )
+    .await;
     assert_eq!(fields(e.unwrap_err())[0].0, "secret");
     // Same first 8 characters as the secret already there: the token endpoint could not tell them apart.
     let twin = SecretValue::from_presented(format!("{}{}", &given.expose()[..8], "z".repeat(32)));
@@ -51,6 +61,7 @@ async fn a_given_secret_is_stored_and_an_unsafe_one_refused_on_the_field_secret(
         Actor::Cli,
         &created.client_id,
         "Twin",
+        never,
         Some(twin),
     )
     .await;

@@ -1,6 +1,7 @@
 //! `frontdesk apps ...`: the account's apps from the machine, by the operations the dashboard uses
 //! (`service::apps`), so the rules and messages are the form's and Activity names the actor `cli`.
 
+mod secrets;
 mod text;
 
 use std::process::ExitCode;
@@ -10,9 +11,13 @@ use clap::Subcommand;
 
 use super::{Cli, config, open_store};
 use crate::clock::Clock;
+use crate::domain::SecretExpiry;
 use crate::domain::{PiiMode, ScopeCatalog};
-use crate::service::apps::{self, Actor, AppView, NewAppInput, SecretView, ServiceError};
+use crate::service::apps::{self, Actor, NewAppInput, ServiceError};
+use crate::store::AppFilter;
+
 use crate::state::Core;
+pub use secrets::SecretsCommand;
 
 #[derive(Subcommand)]
 pub enum AppsCommand {
@@ -21,6 +26,10 @@ pub enum AppsCommand {
         /// Print a JSON array of the apps instead of a table.
         #[arg(long)]
         json: bool,
+        /// Only apps with a secret expiring within 14 days (expiring-soon), with an expired secret
+        /// (expired), or with no token for 90 days (unused); default all.
+        #[arg(long, default_value = "all")]
+        filter: String,
     },
     /// Register a custom app (client credentials); prints its client ID and secret, shown only now.
     Create {
@@ -40,6 +49,10 @@ pub enum AppsCommand {
         /// The description of the app's first secret.
         #[arg(long, default_value = "Initial secret")]
         secret_description: String,
+        /// When the first secret stops working: never, 30d, 90d, 1y or a date YYYY-MM-DD (the end of
+        /// that day, UTC).
+        #[arg(long, default_value = "never")]
+        expires: String,
         /// Print the app as JSON, with "client_secret".
         #[arg(long)]
         json: bool,
@@ -57,24 +70,8 @@ pub enum AppsCommand {
     Secrets(SecretsCommand),
 }
 
-#[derive(Subcommand)]
-pub enum SecretsCommand {
-    /// Add a secret to the app; prints its value, shown only now.
-    Add {
-        client_id: String,
-        #[arg(long)]
-        description: String,
-    },
-    /// Delete one of the app's secrets, named by its id or its exact description, without asking.
-    Delete {
-        client_id: String,
-        /// The secret's id (as `apps show` lists it) or its exact description.
-        secret: String,
-    },
-}
-
 /// Why a command refused; printed on standard error, and the process exits with 1.
-enum Refusal {
+pub(super) enum Refusal {
     Service(ServiceError),
     Message(String),
 }
@@ -101,7 +98,9 @@ pub(super) async fn run(cli: &Cli, command: &AppsCommand) -> Result<(), ExitCode
     let client_id = match command {
         AppsCommand::Show { client_id, .. } | AppsCommand::Delete { client_id } => client_id,
         AppsCommand::Secrets(
-            SecretsCommand::Add { client_id, .. } | SecretsCommand::Delete { client_id, .. },
+            SecretsCommand::Add { client_id, .. }
+            | SecretsCommand::Delete { client_id, .. }
+            | SecretsCommand::Rotate { client_id, .. },
         ) => client_id,
         AppsCommand::List { .. } | AppsCommand::Create { .. } => "",
     };
@@ -130,9 +129,20 @@ pub(super) async fn run(cli: &Cli, command: &AppsCommand) -> Result<(), ExitCode
     }
 }
 
+/// An expiry in the command line's words, or the field's problem.
+fn expiry(raw: &str) -> Result<SecretExpiry, Refusal> {
+    SecretExpiry::parse(raw).map_err(|e| {
+        let problem = apps::FieldError {
+            field: "expires",
+            message: format!("{e} (--expires never, 30d, 90d, 1y or YYYY-MM-DD)"),
+        };
+        ServiceError::Invalid(vec![problem]).into()
+    })
+}
+
 /// Writes `text` on standard output. A reader that stopped early (`| head`) is no failure of the
 /// command; any other write error is, since a secret shown only now may not have reached anyone.
-fn emit(text: &str) -> Result<(), Refusal> {
+pub(super) fn emit(text: &str) -> Result<(), Refusal> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -150,13 +160,24 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Refusal> {
     emit(&format!("{text}\n"))
 }
 
-const SHOWN_ONCE: &str =
+pub(super) const SHOWN_ONCE: &str =
     "note: the client secret is shown only now; frontdesk keeps only its hash. Store it safely.";
 
 async fn execute(core: &Core, command: &AppsCommand) -> Result<(), Refusal> {
     match command {
-        AppsCommand::List { json } => {
-            let apps = apps::list_apps(core).await?;
+        AppsCommand::List { json, filter } => {
+            let filter = match filter.trim() {
+                "all" => AppFilter::All,
+                "expiring-soon" => AppFilter::ExpiringSoon,
+                "expired" => AppFilter::Expired,
+                "unused" => AppFilter::Unused,
+                other => {
+                    return Err(Refusal::Message(format!(
+                        "--filter {other:?}: use all, expiring-soon, expired or unused"
+                    )));
+                }
+            };
+            let apps = apps::list_apps(core, filter).await?;
             if *json {
                 print_json(&apps)?;
             } else {
@@ -169,6 +190,7 @@ async fn execute(core: &Core, command: &AppsCommand) -> Result<(), Refusal> {
             scopes,
             pii,
             secret_description,
+            expires,
             json,
         } => {
             let pii_mode = match pii.trim() {
@@ -195,6 +217,7 @@ async fn execute(core: &Core, command: &AppsCommand) -> Result<(), Refusal> {
                     .filter(|s| !s.is_empty())
                     .collect(),
                 secret_description: secret_description.clone(),
+                secret_expires: expiry(expires)?,
             };
             let created = apps::create_app(core, Actor::Cli, input, None).await?;
             let view = apps::show_app(core, &created.client_id).await?;
@@ -228,65 +251,7 @@ async fn execute(core: &Core, command: &AppsCommand) -> Result<(), Refusal> {
                 view.secrets.len()
             ))?;
         }
-        AppsCommand::Secrets(SecretsCommand::Add {
-            client_id,
-            description,
-        }) => {
-            let added = apps::add_secret(core, Actor::Cli, client_id, description, None).await?;
-            emit(&format!(
-                "secret id:     {}\ndescription:   {}\nclient secret: {}\n",
-                added.id,
-                added.description,
-                added.secret.expose()
-            ))?;
-            eprintln!("{SHOWN_ONCE}");
-        }
-        AppsCommand::Secrets(SecretsCommand::Delete { client_id, secret }) => {
-            let view = apps::show_app(core, client_id).await?;
-            let chosen = choose_secret(&view, secret).map_err(Refusal::Message)?;
-            apps::delete_secret(core, Actor::Cli, &view.client_id, chosen.id).await?;
-            let mut said = format!(
-                "deleted the secret {} ({:?}) of {}\n",
-                chosen.id, chosen.description, view.client_id
-            );
-            if view.secrets.len() == 1 {
-                said.push_str(&format!(
-                    "{} has no secret left and cannot request tokens\n",
-                    view.client_id
-                ));
-            }
-            emit(&said)?;
-        }
+        AppsCommand::Secrets(command) => secrets::execute(core, command).await?,
     }
     Ok(())
-}
-
-/// The secret `named` names: its id, else its exact description, which must then be unambiguous.
-fn choose_secret(app: &AppView, named: &str) -> Result<SecretView, String> {
-    if let Ok(id) = named.trim().parse::<i64>()
-        && let Some(found) = app.secrets.iter().find(|s| s.id == id)
-    {
-        return Ok(found.clone());
-    }
-    let matching: Vec<&SecretView> = app
-        .secrets
-        .iter()
-        .filter(|s| s.description == named)
-        .collect();
-    match matching.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(format!(
-            "{} has no secret with the id or description {named:?}",
-            app.client_id
-        )),
-        many => Err(format!(
-            "{} has {} secrets described {named:?} (ids {}); name one by its id",
-            app.client_id,
-            many.len(),
-            many.iter()
-                .map(|s| s.id.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
 }

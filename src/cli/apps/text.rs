@@ -66,16 +66,25 @@ pub fn app(app: &AppView) -> String {
     }
     out.push_str("secrets:\n");
     let mut rows = vec![
-        ["ID", "DESCRIPTION", "CREATED", "LAST USED"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "ID",
+            "DESCRIPTION",
+            "CREATED",
+            "EXPIRES",
+            "LAST USED",
+            "FROM",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     rows.extend(app.secrets.iter().map(|s| {
         vec![
             s.id.to_string(),
             s.description.clone(),
             s.created_at.clone(),
+            s.expires_at.clone().unwrap_or_else(|| "never".into()),
             s.last_used_at.clone().unwrap_or_else(|| "never".into()),
+            s.last_used_from.clone().unwrap_or_else(|| "-".into()),
         ]
     }));
     for line in columns(&rows).lines() {

@@ -12,6 +12,9 @@ pub struct AppRegistration {
     pub pii_mode: PiiMode,
     pub scopes: Vec<String>,
     pub secret_description: String,
+    /// When the first secret stops working (RFC 3339); absent: never (and in older rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_expires_at: Option<String>,
     /// A store app's own settings; absent for a custom app (and in rows written before store apps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<Box<StoreSettings>>,
@@ -58,6 +61,27 @@ pub struct DeletedApp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretLabel {
     pub description: String,
+}
+
+/// A secret added, by its description, with when it stops working (RFC 3339; absent: never, and in
+/// rows written before secrets could expire).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedSecret {
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+/// A rotation: the new secret, and the old one with the expiry it was given (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRotation {
+    pub old_secret_id: i64,
+    pub old_description: String,
+    pub old_expires_at: String,
+    pub new_secret_id: i64,
+    pub new_description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_expires_at: Option<String>,
 }
 
 /// The person an event was about.

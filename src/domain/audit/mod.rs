@@ -9,8 +9,9 @@ use serde_json::Value;
 mod details;
 
 pub use details::{
-    AppRegistration, AppSettings, Change, Connection, DeletedApp, Disconnection, Invitation,
-    Person, PersonChange, PersonSettings, Role, SecretLabel, StoreSettings,
+    AddedSecret, AppRegistration, AppSettings, Change, Connection, DeletedApp, Disconnection,
+    Invitation, Person, PersonChange, PersonSettings, Role, SecretLabel, SecretRotation,
+    StoreSettings,
 };
 
 /// Declares `AuditAction` with its stored text, so `ALL` cannot miss a variant.
@@ -46,6 +47,8 @@ audit_actions! {
     AppDeleted = "app.deleted",
     SecretAdded = "secret.added",
     SecretDeleted = "secret.deleted",
+    /// A secret was replaced by a new one, the old one left to expire after a grace period.
+    SecretRotated = "secret.rotated",
     SignedIn = "user.signed_in",
     /// A wrong email or password (recorded with the email typed).
     SignInFailed = "user.sign_in_failed",
@@ -97,8 +100,9 @@ pub enum AuditEvent {
     AppCreated(AppRegistration),
     AppEdited(Change<AppSettings>),
     AppDeleted(DeletedApp),
-    SecretAdded(SecretLabel),
+    SecretAdded(AddedSecret),
     SecretDeleted(SecretLabel),
+    SecretRotated(SecretRotation),
     SignedIn,
     SignInFailed,
     UserInvited(Invitation),
@@ -120,6 +124,7 @@ impl AuditEvent {
             Self::AppDeleted(_) => AuditAction::AppDeleted,
             Self::SecretAdded(_) => AuditAction::SecretAdded,
             Self::SecretDeleted(_) => AuditAction::SecretDeleted,
+            Self::SecretRotated(_) => AuditAction::SecretRotated,
             Self::SignedIn => AuditAction::SignedIn,
             Self::SignInFailed => AuditAction::SignInFailed,
             Self::UserInvited(_) => AuditAction::UserInvited,
@@ -141,7 +146,9 @@ impl AuditEvent {
             Self::AppCreated(d) => to_value(d),
             Self::AppEdited(d) => to_value(d),
             Self::AppDeleted(d) => to_value(d),
-            Self::SecretAdded(d) | Self::SecretDeleted(d) => to_value(d),
+            Self::SecretAdded(d) => to_value(d),
+            Self::SecretDeleted(d) => to_value(d),
+            Self::SecretRotated(d) => to_value(d),
             Self::UserInvited(d) => to_value(d),
             Self::InvitationAccepted(d) => to_value(d),
             Self::UserUpdated(d) => to_value(d),
@@ -165,6 +172,7 @@ impl AuditEvent {
             AuditAction::AppDeleted => Self::AppDeleted(read(details)?),
             AuditAction::SecretAdded => Self::SecretAdded(read(details)?),
             AuditAction::SecretDeleted => Self::SecretDeleted(read(details)?),
+            AuditAction::SecretRotated => Self::SecretRotated(read(details)?),
             AuditAction::SignedIn => Self::SignedIn,
             AuditAction::SignInFailed => Self::SignInFailed,
             AuditAction::UserInvited => Self::UserInvited(read(details)?),
@@ -231,6 +239,7 @@ mod tests {
                     pii_mode: retrieve,
                     scopes: vec![s("setup.read")],
                     secret_description: s("Production"),
+                    secret_expires_at: None,
                     store: None,
                 }),
                 "app.created",
@@ -268,11 +277,34 @@ mod tests {
                 json!({ "client_code": "VOICE", "client_name": "Voice", "secrets": 2 }),
             ),
             (
-                AuditEvent::SecretAdded(SecretLabel {
+                AuditEvent::SecretAdded(AddedSecret {
                     description: s("Rotated"),
+                    expires_at: None,
                 }),
                 "secret.added",
                 json!({ "description": "Rotated" }),
+            ),
+            (
+                AuditEvent::SecretAdded(AddedSecret {
+                    description: s("Rotated"),
+                    expires_at: Some(s("2027-04-01T00:00:00Z")),
+                }),
+                "secret.added",
+                json!({ "description": "Rotated", "expires_at": "2027-04-01T00:00:00Z" }),
+            ),
+            (
+                AuditEvent::SecretRotated(SecretRotation {
+                    old_secret_id: 1,
+                    old_description: s("Old"),
+                    old_expires_at: s("2027-01-08T00:00:00Z"),
+                    new_secret_id: 2,
+                    new_description: s("New"),
+                    new_expires_at: None,
+                }),
+                "secret.rotated",
+                json!({ "old_secret_id": 1, "old_description": "Old",
+                        "old_expires_at": "2027-01-08T00:00:00Z", "new_secret_id": 2,
+                        "new_description": "New" }),
             ),
             (
                 AuditEvent::SecretDeleted(SecretLabel {

@@ -5,17 +5,22 @@
 mod edit;
 mod ops;
 pub mod rules;
+mod secrets;
 mod view;
 
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use crate::domain::{AuditEvent, PiiMode, SecretValue};
+use crate::domain::{AuditEvent, PiiMode, SecretExpiry, SecretValue};
 use crate::store::{AuditEntry, StoreError};
 
 pub use edit::{AppChange, edit_app};
-pub use ops::{add_secret, create_app, delete_app, delete_secret, register};
+pub use ops::{create_app, delete_app, register};
 pub use rules::{CheckedApp, check_new_app, check_new_app_of};
+pub use secrets::{
+    DEFAULT_GRACE_DAYS, GRACE_RULE, MAX_GRACE_DAYS, RotatedSecret, Rotation, add_secret,
+    delete_secret, grace_days, rotate_secret,
+};
 pub use view::{AppView, SecretView, list_apps, show_app};
 
 /// Who asks for a change; recorded in its audit row.
@@ -89,10 +94,13 @@ pub struct NewAppInput {
     pub pii_mode: PiiMode,
     pub scopes: Vec<String>,
     pub secret_description: String,
+    /// When the first secret stops working.
+    pub secret_expires: SecretExpiry,
 }
 
 /// One refused field: its name as the forms name it (`client_code`, `client_name`, `pii_mode`,
-/// `scopes`, `secret_description`, `description`, `secret`) and the form's message.
+/// `scopes`, `secret_description`, `secret_expires`, `description`, `expires`, `grace_days`, `secret`)
+/// and the form's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
@@ -139,4 +147,6 @@ pub struct AddedSecret {
     pub id: i64,
     pub description: String,
     pub secret: SecretValue,
+    /// When it stops working; `None`: never.
+    pub expires_at: Option<time::OffsetDateTime>,
 }

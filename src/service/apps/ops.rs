@@ -1,14 +1,14 @@
-//! Registering and deleting apps, adding and deleting their secrets.
+//! Registering and deleting apps (their secrets: `secrets`).
 
-use crate::domain::audit::{AppRegistration, DeletedApp, SecretLabel};
+use crate::domain::audit::{AppRegistration, DeletedApp};
 use crate::domain::{
     AppKind, AuditEvent, ClientCode, ClientId, PasswordHasher, SecretValue, StoreSettings,
 };
 use crate::state::Core;
-use crate::store::{AddSecretError, AppDetail, Constraint, NewApp, NewSecret, StoreError};
+use crate::store::{AppDetail, Constraint, NewApp, NewSecret, StoreError};
 
-use super::rules::{self, CheckedApp, TAKEN, TOO_MANY, field};
-use super::{Actor, AddedSecret, CreatedApp, FieldError, NewAppInput, ServiceError};
+use super::rules::{self, CheckedApp, TAKEN, field};
+use super::{Actor, CreatedApp, NewAppInput, ServiceError};
 
 /// Registers a custom app: the form's checks (a taken client code reported with the other problems),
 /// then `register`. `secret`: `None` generates one; a given value (the seed file's) must follow
@@ -33,6 +33,9 @@ pub async fn create_app(
     if let Some(Err(e)) = secret.as_ref().map(rules::given_secret) {
         problems.push(field("secret", e));
     }
+    if let Err(e) = input.secret_expires.at(core.clock.now()) {
+        problems.push(field("secret_expires", e));
+    }
     match checked {
         Ok(checked) if problems.is_empty() => register(core, actor, checked, None, secret).await,
         _ => Err(ServiceError::Invalid(problems)),
@@ -48,6 +51,10 @@ pub async fn register(
     store: Option<StoreSettings>,
     secret: Option<SecretValue>,
 ) -> Result<CreatedApp, ServiceError> {
+    let expires_at = app
+        .secret_expires
+        .at(core.clock.now())
+        .map_err(|e| ServiceError::Invalid(vec![field("secret_expires", e)]))?;
     let secret = given_or_generated(secret)?;
     let secret_hash = PasswordHasher.hash_async(secret.clone()).await?;
     let account = &core.config.account_code;
@@ -67,6 +74,7 @@ pub async fn register(
             description: &app.secret_description,
             lookup_id: secret.lookup_id(),
             hash: &secret_hash,
+            expires_at,
         },
         created_by: actor.person_id(),
         store: store.as_ref(),
@@ -77,6 +85,7 @@ pub async fn register(
         pii_mode: app.pii_mode,
         scopes: app.scopes.clone(),
         secret_description: app.secret_description.clone(),
+        secret_expires_at: expires_at.map(rfc3339),
         store: store.clone().map(Box::new),
     });
     let label = actor.label();
@@ -98,7 +107,7 @@ pub async fn register(
     })
 }
 
-fn given_or_generated(secret: Option<SecretValue>) -> Result<SecretValue, ServiceError> {
+pub(super) fn given_or_generated(secret: Option<SecretValue>) -> Result<SecretValue, ServiceError> {
     match secret {
         None => Ok(SecretValue::generate()),
         Some(given) => match rules::given_secret(&given) {
@@ -106,6 +115,12 @@ fn given_or_generated(secret: Option<SecretValue>) -> Result<SecretValue, Servic
             Err(e) => Err(ServiceError::Invalid(vec![field("secret", e)])),
         },
     }
+}
+
+/// A moment as the audit log and programs read it.
+pub(super) fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The app with this client ID in the account.
@@ -134,85 +149,5 @@ pub async fn delete_app(
         return Err(ServiceError::NotFound);
     }
     tracing::info!(client_id = %app.client_id, actor = %actor.log_name(), "app deleted");
-    Ok(())
-}
-
-/// Adds a secret described `description` (field `description`) to the app, unless it already has the
-/// most allowed (`Conflict`). `secret` as for `create_app`.
-pub async fn add_secret(
-    core: &Core,
-    actor: Actor<'_>,
-    client_id: &str,
-    description: &str,
-    secret: Option<SecretValue>,
-) -> Result<AddedSecret, ServiceError> {
-    let app = load(core, client_id).await?;
-    let mut problems: Vec<FieldError> = Vec::new();
-    let description = rules::secret_description(description)
-        .map_err(|e| problems.push(field("description", e)))
-        .ok();
-    if let Some(Err(e)) = secret.as_ref().map(rules::given_secret) {
-        problems.push(field("secret", e));
-    }
-    let Some(description) = description.filter(|_| problems.is_empty()) else {
-        return Err(ServiceError::Invalid(problems));
-    };
-    let secret = given_or_generated(secret)?;
-    let hash = PasswordHasher.hash_async(secret.clone()).await?;
-    let event = AuditEvent::SecretAdded(SecretLabel {
-        description: description.clone(),
-    });
-    let label = actor.label();
-    let audit = actor.entry(&label, &app.client_id, event);
-    let new = NewSecret {
-        description: &description,
-        lookup_id: secret.lookup_id(),
-        hash: &hash,
-    };
-    let id = match core
-        .store
-        .add_secret(app.id, new, actor.person_id(), audit)
-        .await
-    {
-        Ok(id) => id,
-        Err(AddSecretError::TooMany) => return Err(ServiceError::Conflict(TOO_MANY.to_owned())),
-        Err(AddSecretError::NoApp) => return Err(ServiceError::NotFound),
-        // Only a given value can share its lookup id with another of the app's secrets.
-        Err(AddSecretError::Store(StoreError::Duplicate(Constraint::SecretLookupId))) => {
-            let problem = field("secret", rules::SECRET_LOOKUP_TAKEN);
-            return Err(ServiceError::Invalid(vec![problem]));
-        }
-        Err(AddSecretError::Store(e)) => return Err(e.into()),
-    };
-    tracing::info!(client_id = %app.client_id, actor = %actor.log_name(), "secret added");
-    Ok(AddedSecret {
-        id,
-        description,
-        secret,
-    })
-}
-
-/// Deletes one of the app's secrets (even its last: the app then cannot obtain tokens).
-pub async fn delete_secret(
-    core: &Core,
-    actor: Actor<'_>,
-    client_id: &str,
-    secret_id: i64,
-) -> Result<(), ServiceError> {
-    let app = load(core, client_id).await?;
-    let secret = app
-        .secrets
-        .iter()
-        .find(|s| s.id == secret_id)
-        .ok_or(ServiceError::NotFound)?;
-    let event = AuditEvent::SecretDeleted(SecretLabel {
-        description: secret.description.clone(),
-    });
-    let label = actor.label();
-    let audit = actor.entry(&label, &app.client_id, event);
-    if !core.store.delete_secret(app.id, secret.id, audit).await? {
-        return Err(ServiceError::NotFound);
-    }
-    tracing::info!(client_id = %app.client_id, actor = %actor.log_name(), "secret deleted");
     Ok(())
 }

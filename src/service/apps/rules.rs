@@ -29,6 +29,8 @@ pub struct CheckedApp {
     pub pii_mode: crate::domain::PiiMode,
     pub scopes: Vec<String>,
     pub secret_description: String,
+    /// When the first secret stops working, fixed to a moment when it is stored.
+    pub secret_expires: crate::domain::SecretExpiry,
 }
 
 pub fn client_name(raw: &str) -> Result<String, &'static str> {
@@ -100,6 +102,7 @@ pub fn check_new_app_of(
             pii_mode: input.pii_mode,
             scopes,
             secret_description,
+            secret_expires: input.secret_expires,
         }),
         (code, name, scopes, description) => {
             Err([code.err(), name.err(), scopes.err(), description.err()]
@@ -128,6 +131,7 @@ mod tests {
             pii_mode: PiiMode::DontRetrieve,
             scopes: vec!["setup.read".into()],
             secret_description: "Production".into(),
+            secret_expires: crate::domain::SecretExpiry::Never,
         }
     }
 
@@ -158,6 +162,7 @@ mod tests {
             pii_mode: PiiMode::Retrieve,
             scopes: vec![],
             secret_description: " ".into(),
+            secret_expires: crate::domain::SecretExpiry::Never,
         };
         let found = messages(&bad);
         let fields: Vec<_> = found.iter().map(|(f, _)| *f).collect();

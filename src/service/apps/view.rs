@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::{AppKind, PiiMode};
 use crate::state::Core;
-use crate::store::{AppDetail, AppQuery, AppSort, SecretInfo};
+use crate::store::{AppDetail, AppFilter, AppQuery, AppSort, SecretInfo};
 
 use super::ServiceError;
 use super::ops::load;
@@ -35,6 +35,10 @@ pub struct SecretView {
     pub description: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// The client address of that last use.
+    pub last_used_from: Option<String>,
+    /// When it stops working; `None`: never.
+    pub expires_at: Option<String>,
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -69,6 +73,8 @@ impl SecretView {
             description: secret.description.clone(),
             created_at: rfc3339(secret.created_at),
             last_used_at: secret.last_used_at.map(rfc3339),
+            last_used_from: secret.last_used_addr.clone(),
+            expires_at: secret.expires_at.map(rfc3339),
         }
     }
 }
@@ -79,9 +85,9 @@ pub async fn show_app(core: &Core, client_id: &str) -> Result<AppView, ServiceEr
     Ok(AppView::of(&app, &core.catalog))
 }
 
-/// Every app of the account, custom and store, newest first. One read per app: an account holds a
+/// Every app of the account (that `filter` keeps), custom and store, newest first. One read per app: an account holds a
 /// few hundred apps at most, and this is for operators and programs, not a page.
-pub async fn list_apps(core: &Core) -> Result<Vec<AppView>, ServiceError> {
+pub async fn list_apps(core: &Core, filter: AppFilter) -> Result<Vec<AppView>, ServiceError> {
     const PAGE: i64 = 500;
     let mut views = Vec::new();
     for kind in [AppKind::Custom, AppKind::Store] {
@@ -92,6 +98,7 @@ pub async fn list_apps(core: &Core) -> Result<Vec<AppView>, ServiceError> {
                 kind,
                 search: None,
                 sort: AppSort::NewestFirst,
+                filter,
                 limit: PAGE,
                 offset,
             };

@@ -2,7 +2,7 @@
 //! not touched (no write, no audit row), so a restart with the same file changes nothing. Every change
 //! goes through the same operations as the dashboard's, audited with the actor `cli`.
 
-use super::{Plan, PlannedApp, PlannedUser};
+use super::{Plan, PlannedApp, PlannedSecret, PlannedUser};
 use crate::domain::audit::{AppSettings, Person, PersonChange, PersonSettings};
 use crate::domain::{AppKind, AuditEvent, PasswordHasher, SecretValue};
 use crate::service::apps::{self, Actor, ServiceError};
@@ -35,7 +35,7 @@ pub async fn apply(core: &Core, plan: Plan) -> anyhow::Result<Applied> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", app.entry))?;
     }
     if plan.prune {
-        for existing in apps::list_apps(core).await? {
+        for existing in apps::list_apps(core, crate::store::AppFilter::All).await? {
             let named = plan.apps.iter().any(|a| a.client_id == existing.client_id);
             if existing.kind == AppKind::Custom && !named {
                 apps::delete_app(core, Actor::Cli, &existing.client_id).await?;
@@ -89,14 +89,7 @@ async fn apply_app(
         let generated = first.value.is_none().then_some(&created.secret);
         made(applied, &app.client_id, &first.description, generated);
         for secret in &app.secrets[1..] {
-            add(
-                core,
-                app,
-                &secret.description,
-                secret.value.clone(),
-                applied,
-            )
-            .await?;
+            add(core, app, secret, secret.value.clone(), applied).await?;
         }
         return Ok(());
     };
@@ -107,11 +100,11 @@ async fn apply_app(
             .iter()
             .find(|s| s.description == secret.description);
         match (current, &secret.value) {
-            (None, value) => add(core, app, &secret.description, value.clone(), applied).await?,
+            (None, value) => add(core, app, secret, value.clone(), applied).await?,
             // The file names a value: the secret must be that value, or it is replaced by it (the
             // new one first, so the app is never without a working secret).
             (Some(current), Some(value)) if !holds(core, app, current.id, value).await? => {
-                add(core, app, &secret.description, Some(value.clone()), applied).await?;
+                add(core, app, secret, Some(value.clone()), applied).await?;
                 apps::delete_secret(core, Actor::Cli, &app.client_id, current.id).await?;
                 applied.changes.push(format!(
                     "replaced the value of secret {:?} of {}",
@@ -140,12 +133,21 @@ async fn apply_app(
 async fn add(
     core: &Core,
     app: &PlannedApp,
-    description: &str,
+    secret: &PlannedSecret,
     value: Option<SecretValue>,
     applied: &mut Applied,
 ) -> Result<(), ServiceError> {
     let generated = value.is_none();
-    let added = apps::add_secret(core, Actor::Cli, &app.client_id, description, value).await?;
+    let description = &secret.description;
+    let added = apps::add_secret(
+        core,
+        Actor::Cli,
+        &app.client_id,
+        description,
+        secret.expires,
+        value,
+    )
+    .await?;
     made(
         applied,
         &app.client_id,

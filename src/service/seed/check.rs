@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use super::{AppEntry, Pii, SeedFile, UserEntry};
 use crate::domain::{
-    AppKind, ClientId, PiiMode, SecretValue, check_new_password, parse_email, single_line,
+    AppKind, ClientId, PiiMode, SecretExpiry, SecretValue, check_new_password, parse_email,
+    single_line,
 };
 use crate::service::apps::rules::{self, check_new_app_of, given_secret};
 use crate::service::apps::{NewAppInput, ServiceError};
@@ -35,6 +36,8 @@ pub struct PlannedApp {
 pub struct PlannedSecret {
     pub description: String,
     pub value: Option<SecretValue>,
+    /// Applied when the secret is made.
+    pub expires: SecretExpiry,
 }
 
 #[derive(Debug)]
@@ -105,6 +108,7 @@ async fn plan_app(
         },
         scopes: app.scopes,
         secret_description: app.secrets[0].description.clone(),
+        secret_expires: crate::domain::SecretExpiry::Never,
     };
     let checked = check_new_app_of(AppKind::Custom, &core.catalog, &input)
         .map_err(|problems| (entry.clone(), ServiceError::Invalid(problems).to_string()))?;
@@ -114,7 +118,7 @@ async fn plan_app(
         &checked.client_code,
     )
     .to_string();
-    let input = NewAppInput {
+    let mut input = NewAppInput {
         client_code: checked.client_code.as_str().to_owned(),
         client_name: checked.client_name,
         scopes: checked.scopes,
@@ -146,7 +150,17 @@ async fn plan_app(
                 Some(value)
             }
         };
-        secrets.push(PlannedSecret { description, value });
+        let expires = SecretExpiry::parse(secret.expires.as_deref().unwrap_or("never"))
+            .and_then(|e| e.at(core.clock.now()).map(|_| e))
+            .map_err(|why| (at.clone(), format!("expires: {why}")))?;
+        secrets.push(PlannedSecret {
+            description,
+            value,
+            expires,
+        });
+    }
+    if let Some(first) = secrets.first() {
+        input.secret_expires = first.expires;
     }
     let existing = core
         .store

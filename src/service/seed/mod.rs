@@ -56,6 +56,10 @@ struct SecretEntry {
     description: String,
     /// Omitted: generated when the secret is first made, and printed once.
     value: Option<String>,
+    /// When it stops working: `never` (the default), `30d`, `90d`, `1y` or a date `YYYY-MM-DD` (the end
+    /// of that day, UTC). Applied when the secret is made (a period counts from then); a secret that
+    /// exists keeps its expiry, so applying the file again does not push it back.
+    expires: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

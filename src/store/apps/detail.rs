@@ -58,7 +58,7 @@ impl Store {
                     .await?;
                 let secrets = sqlx::query_as(
                     "SELECT s.id, s.description, s.created_at, s.last_used_at,
-                            u.display_name AS created_by
+                            s.last_used_addr, s.expires_at, u.display_name AS created_by
                      FROM app_secrets s LEFT JOIN users u ON u.id = s.created_by
                      WHERE s.app_id = $1 ORDER BY s.id",
                 )

@@ -3,6 +3,7 @@
 
 mod detail;
 mod list;
+mod rotate;
 mod secrets;
 
 use time::OffsetDateTime;
@@ -11,7 +12,8 @@ use super::audit::{audit_insert, execute_audited};
 use super::{AuditEntry, Store, StoreError};
 use crate::domain::{AccountCode, AppKind, ClientCode, ClientId, PiiMode, StoreSettings};
 
-pub use list::{AppQuery, AppSort, AppSummary};
+pub use list::{AppFilter, AppQuery, AppSort, AppSummary, UNUSED_DAYS};
+pub use rotate::{RotateSecretError, Rotated};
 pub use secrets::{AddSecretError, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
 
 /// What the create form produced, already checked.
@@ -145,8 +147,8 @@ impl Store {
             }
             let secret_id: i64 = sqlx::query_scalar(
                 "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
-                                          created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                          created_by, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(app_id)
             .bind(app.secret.description)
@@ -154,6 +156,7 @@ impl Store {
             .bind(&app.secret.hash.0)
             .bind(&now)
             .bind(app.created_by)
+            .bind(app.secret.expires_at.map(super::to_text))
             .fetch_one(&mut *tx)
             .await?;
             audit_insert!(self, tx, &audit_entry, &now)?;

@@ -10,11 +10,13 @@ use crate::store::{AuditEntry, Pool, Store, StoreError, from_text};
 /// At most this many secrets per app.
 pub const MAX_SECRETS_PER_APP: i64 = 10;
 
-/// A secret to store: its description, lookup id and argon2id hash (never the value).
+/// A secret to store: its description, lookup id and argon2id hash (never the value), and when it
+/// stops working (`None`: never).
 pub struct NewSecret<'a> {
     pub description: &'a str,
     pub lookup_id: &'a str,
     pub hash: &'a SecretHash,
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// A secret as the app page lists it: never its value or hash.
@@ -25,6 +27,10 @@ pub struct SecretInfo {
     pub created_at: OffsetDateTime,
     pub created_by: Option<String>,
     pub last_used_at: Option<OffsetDateTime>,
+    /// The client address of that last use (as the token endpoint resolved it).
+    pub last_used_addr: Option<String>,
+    /// When it stops working; `None`: never.
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// Why adding a secret was refused.
@@ -46,6 +52,8 @@ pub(super) struct SecretRow {
     created_at: String,
     created_by: Option<String>,
     last_used_at: Option<String>,
+    last_used_addr: Option<String>,
+    expires_at: Option<String>,
 }
 
 impl From<SecretRow> for SecretInfo {
@@ -56,9 +64,49 @@ impl From<SecretRow> for SecretInfo {
             created_at: from_text(&row.created_at),
             created_by: row.created_by,
             last_used_at: row.last_used_at.as_deref().map(from_text),
+            last_used_addr: row.last_used_addr,
+            expires_at: row.expires_at.as_deref().map(from_text),
         }
     }
 }
+
+/// Locks the app's row inside PostgreSQL transaction `$tx`, so changes to its secrets take turns.
+macro_rules! lock_app {
+    ($tx:expr, $app_id:expr) => {
+        sqlx::query("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
+            .bind($app_id)
+            .execute(&mut *$tx)
+            .await
+    };
+}
+pub(super) use lock_app;
+
+/// Inserts secret `$secret` of app `$app_id` inside transaction `$tx` unless the app is gone or has
+/// `MAX_SECRETS_PER_APP` already (then `None`): the count and the insert are one statement.
+macro_rules! insert_secret {
+    ($tx:expr, $app_id:expr, $secret:expr, $created_by:expr, $now:expr) => {{
+        let secret: &$crate::store::NewSecret<'_> = $secret;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
+                                      created_by, expires_at)
+             SELECT $1, $2, $3, $4, $5, $6, $8
+             WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
+               AND (SELECT COUNT(*) FROM app_secrets WHERE app_id = $1) < $7
+             RETURNING id",
+        )
+        .bind($app_id)
+        .bind(secret.description)
+        .bind(secret.lookup_id)
+        .bind(&secret.hash.0)
+        .bind($now)
+        .bind($created_by)
+        .bind($crate::store::MAX_SECRETS_PER_APP)
+        .bind(secret.expires_at.map(crate::store::to_text))
+        .fetch_optional(&mut *$tx)
+        .await
+    }};
+}
+pub(super) use insert_secret;
 
 impl Store {
     /// Adds a secret unless the app already has `MAX_SECRETS_PER_APP`; the new secret's id. The count
@@ -66,7 +114,7 @@ impl Store {
     pub async fn add_secret(
         &self,
         app_id: i64,
-        secret: NewSecret<'_>,
+        secret: &NewSecret<'_>,
         created_by: Option<i64>,
         audit_entry: AuditEntry<'_>,
     ) -> Result<i64, AddSecretError> {
@@ -76,28 +124,9 @@ impl Store {
             // PostgreSQL runs writers side by side: lock the app's row first, so two additions to one
             // app take turns and the count below cannot be overshot. (SQLite has one writer at a time.)
             if matches!(self.pool, Pool::Postgres(_)) {
-                sqlx::query("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
-                    .bind(app_id)
-                    .execute(&mut *tx)
-                    .await?;
+                lock_app!(tx, app_id)?;
             }
-            let inserted: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO app_secrets (app_id, description, lookup_id, secret_hash, created_at,
-                                          created_by)
-                 SELECT $1, $2, $3, $4, $5, $6
-                 WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
-                   AND (SELECT COUNT(*) FROM app_secrets WHERE app_id = $1) < $7
-                 RETURNING id",
-            )
-            .bind(app_id)
-            .bind(secret.description)
-            .bind(secret.lookup_id)
-            .bind(&secret.hash.0)
-            .bind(&now)
-            .bind(created_by)
-            .bind(MAX_SECRETS_PER_APP)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let inserted = insert_secret!(tx, app_id, &secret, created_by, &now)?;
             let Some(secret_id) = inserted else {
                 let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE id = $1")
                     .bind(app_id)

@@ -16,6 +16,14 @@ pub struct EventView {
     pub changes: Vec<String>,
 }
 
+/// A stored RFC 3339 moment as "2027-04-01 00:00 UTC" (as stored, if it cannot be read).
+fn expiry_text(at: &str) -> String {
+    match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => format!("{} UTC", Moment::of(t).minute),
+        Err(_) => at.to_owned(),
+    }
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -60,6 +68,9 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
                 format!("Scopes: {}", app.scopes.join(", ")),
                 format!("Secret: {}", app.secret_description),
             ];
+            if let Some(at) = &app.secret_expires_at {
+                lines.push(format!("Secret expires: {}", expiry_text(at)));
+            }
             if let Some(store) = &app.store {
                 lines.push("Kind: Store app".into());
                 lines.extend(store_lines(store));
@@ -105,7 +116,30 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
         }
         AuditEvent::SecretAdded(secret) => (
             "Secret added".into(),
-            vec![format!("Description: {}", secret.description)],
+            vec![
+                format!("Description: {}", secret.description),
+                format!(
+                    "Expires: {}",
+                    secret
+                        .expires_at
+                        .as_deref()
+                        .map_or("never".into(), expiry_text)
+                ),
+            ],
+        ),
+        AuditEvent::SecretRotated(r) => (
+            "Secret rotated".into(),
+            vec![
+                format!("New secret: {}", r.new_description),
+                format!(
+                    "New secret expires: {}",
+                    r.new_expires_at
+                        .as_deref()
+                        .map_or("never".into(), expiry_text)
+                ),
+                format!("Old secret: {}", r.old_description),
+                format!("Old secret expires: {}", expiry_text(&r.old_expires_at)),
+            ],
         ),
         AuditEvent::SecretDeleted(secret) => (
             "Secret deleted".into(),
@@ -184,8 +218,8 @@ mod tests {
     use crate::domain::AuditAction;
     use crate::domain::PiiMode::{DontRetrieve, Retrieve};
     use crate::domain::audit::{
-        AppRegistration, AppSettings, Connection, DeletedApp, Disconnection, Invitation, Person,
-        PersonSettings, Role, SecretLabel,
+        AddedSecret, AppRegistration, AppSettings, Connection, DeletedApp, Disconnection,
+        Invitation, Person, PersonSettings, Role, SecretLabel, SecretRotation,
     };
 
     fn app(name: &str, pii_mode: crate::domain::PiiMode, scopes: &[&str]) -> AppSettings {
@@ -234,6 +268,7 @@ mod tests {
                     pii_mode: DontRetrieve,
                     scopes: vec!["setup.read".into(), "reservations.read".into()],
                     secret_description: "Production".into(),
+                    secret_expires_at: None,
                     store: None,
                 }),
                 "App created",
@@ -299,11 +334,40 @@ mod tests {
                 vec!["Client name: Voice"],
             ),
             (
-                AuditEvent::SecretAdded(SecretLabel {
+                AuditEvent::SecretAdded(AddedSecret {
                     description: "Rotated in November".into(),
+                    expires_at: None,
                 }),
                 "Secret added",
-                vec!["Description: Rotated in November"],
+                vec!["Description: Rotated in November", "Expires: never"],
+            ),
+            (
+                AuditEvent::SecretAdded(AddedSecret {
+                    description: "Rotated in November".into(),
+                    expires_at: Some("2027-04-01T00:00:00Z".into()),
+                }),
+                "Secret added",
+                vec![
+                    "Description: Rotated in November",
+                    "Expires: 2027-04-01 00:00 UTC",
+                ],
+            ),
+            (
+                AuditEvent::SecretRotated(SecretRotation {
+                    old_secret_id: 1,
+                    old_description: "Old".into(),
+                    old_expires_at: "2027-01-08T12:30:00Z".into(),
+                    new_secret_id: 2,
+                    new_description: "New".into(),
+                    new_expires_at: None,
+                }),
+                "Secret rotated",
+                vec![
+                    "New secret: New",
+                    "New secret expires: never",
+                    "Old secret: Old",
+                    "Old secret expires: 2027-01-08 12:30 UTC",
+                ],
             ),
             (
                 AuditEvent::SecretDeleted(SecretLabel {

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::form::{
-    FieldErrors, ScopeGroup, Values, scope_groups, validate_description, validate_details,
+    ExpiryField, FieldErrors, ScopeGroup, Values, scope_groups, validate_description,
+    validate_details, validate_expiry,
 };
 use super::register::register;
 use crate::domain::{AppKind, ClientCode, PiiMode, ScopeCatalog};
@@ -34,6 +35,7 @@ struct CreatePage {
     /// The shared field templates show store-app fields only on the store-app forms.
     is_store: bool,
     oidc: Vec<super::form::ScopeBox>,
+    expiry: ExpiryField,
 }
 
 impl CreatePage {
@@ -41,6 +43,7 @@ impl CreatePage {
         Self {
             account_code: state.config.account_code.to_string(),
             groups: scope_groups(&state.catalog, &values.scopes, layout.is_admin),
+            expiry: ExpiryField::new(&values.expires, &values.expires_on, errors.expires),
             layout,
             values,
             errors,
@@ -122,11 +125,18 @@ pub struct CreateForm {
     pub client_name: String,
     pub pii_mode: String,
     pub secret_description: String,
+    /// The first secret's expiry (see `form::validate_expiry`); absent: never.
+    pub expires: String,
+    pub expires_on: String,
     pub scopes: Vec<String>,
 }
 
-fn validate(form: &CreateForm, catalog: &ScopeCatalog) -> Result<Valid, Box<FieldErrors>> {
-    validate_common(AppKind::Custom, form, catalog, FieldErrors::default())
+fn validate(
+    form: &CreateForm,
+    catalog: &ScopeCatalog,
+    now: time::OffsetDateTime,
+) -> Result<Valid, Box<FieldErrors>> {
+    validate_common(AppKind::Custom, form, catalog, FieldErrors::default(), now)
 }
 
 /// The fields both kinds' New forms have; `errors` may already hold the store fields' problems.
@@ -135,6 +145,7 @@ pub fn validate_common(
     form: &CreateForm,
     catalog: &ScopeCatalog,
     mut errors: FieldErrors,
+    now: time::OffsetDateTime,
 ) -> Result<Valid, Box<FieldErrors>> {
     let client_code =
         ClientCode::parse(&form.client_code).map_err(|e| errors.client_code = Some(e));
@@ -147,18 +158,22 @@ pub fn validate_common(
         &mut errors,
     );
     let secret_description = validate_description(&form.secret_description, &mut errors);
-    match (client_code, details, secret_description) {
-        (Ok(client_code), Some((client_name, pii_mode, scopes)), Some(secret_description))
-            if !errors.any() =>
-        {
-            Ok(Valid {
-                client_code,
-                client_name,
-                pii_mode,
-                secret_description,
-                scopes,
-            })
-        }
+    let expires =
+        validate_expiry(&form.expires, &form.expires_on, now).map_err(|e| errors.expires = Some(e));
+    match (client_code, details, secret_description, expires) {
+        (
+            Ok(client_code),
+            Some((client_name, pii_mode, scopes)),
+            Some(secret_description),
+            Ok(secret_expires),
+        ) if !errors.any() => Ok(Valid {
+            client_code,
+            client_name,
+            pii_mode,
+            secret_description,
+            scopes,
+            secret_expires,
+        }),
         _ => Err(Box::new(errors)),
     }
 }
@@ -175,6 +190,8 @@ pub async fn submit(
             client_name: form.client_name,
             pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
             secret_description: form.secret_description,
+            expires: form.expires,
+            expires_on: form.expires_on,
             scopes: form.scopes.into_iter().collect(),
             ..Values::default()
         };
@@ -183,7 +200,7 @@ pub async fn submit(
     };
 
     let account = &state.config.account_code;
-    let valid = match validate(&form, &state.catalog) {
+    let valid = match validate(&form, &state.catalog, state.clock.now()) {
         Ok(valid) => valid,
         Err(errors) => {
             let mut errors = *errors;
@@ -232,13 +249,18 @@ mod tests {
             pii_mode: "DontRetrieve".into(),
             secret_description: "Production".into(),
             scopes: vec!["setup.read".into()],
+            ..CreateForm::default()
         }
+    }
+
+    fn now() -> time::OffsetDateTime {
+        time::macros::datetime!(2027-03-31 12:00 UTC)
     }
 
     #[test]
     fn a_good_form_becomes_a_valid_app() {
         let catalog = ScopeCatalog::builtin().unwrap();
-        let valid = validate(&form(), &catalog).ok().unwrap();
+        let valid = validate(&form(), &catalog, now()).ok().unwrap();
         assert_eq!(valid.client_code.as_str(), "MY_APP");
         assert_eq!(valid.client_name, "My app");
         assert_eq!(valid.scopes, ["setup.read"]);
@@ -252,10 +274,13 @@ mod tests {
             client_name: "x".repeat(101),
             pii_mode: "Sometimes".into(),
             secret_description: " ".into(),
+            expires: "date".into(),
+            expires_on: "2027-03-30".into(),
             scopes: vec![],
         };
-        let errors = validate(&bad, &catalog).err().unwrap();
-        assert_eq!(errors.summary().len(), 5);
+        let errors = validate(&bad, &catalog, now()).err().unwrap();
+        assert_eq!(errors.summary().len(), 6);
+        assert_eq!(errors.expires, Some(crate::domain::EXPIRY_PAST));
         assert_eq!(errors.client_name, Some("Use at most 100 characters"));
         assert_eq!(
             errors.secret_description,
@@ -309,7 +334,7 @@ mod tests {
             ..form()
         };
         assert!(
-            validate(&bad, &catalog)
+            validate(&bad, &catalog, now())
                 .err()
                 .unwrap()
                 .client_name

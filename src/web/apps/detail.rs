@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use super::connections::{ConnectionRow, find_connection};
 use super::form::token_curl;
 use super::register::{actor, unexpected};
-use super::{Moment, app_path};
+use super::{ExpiryView, Moment, app_path};
 use crate::http::ClientAddr;
 use crate::service::apps;
 use crate::store::{AppDetail, AuditFilter, MAX_SECRETS_PER_APP};
@@ -37,6 +37,8 @@ pub struct SecretRow {
     pub created: Moment,
     pub created_by: String,
     pub last_used: Option<Moment>,
+    pub last_used_from: Option<String>,
+    pub expiry: Option<ExpiryView>,
 }
 
 #[derive(Template)]
@@ -129,6 +131,7 @@ pub async fn show(
         .into_iter()
         .map(describe)
         .collect();
+    let now = state.clock.now();
     let secrets = app
         .secrets
         .iter()
@@ -141,6 +144,8 @@ pub async fn show(
                 .clone()
                 .unwrap_or_else(|| "(deleted user)".into()),
             last_used: s.last_used_at.map(Moment::of),
+            last_used_from: s.last_used_addr.clone(),
+            expiry: s.expires_at.map(|at| ExpiryView::of(at, now)),
         })
         .collect();
     let connection = match app.store {

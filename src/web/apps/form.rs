@@ -8,7 +8,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::{
-    AppKind, OIDC_SCOPES, PiiMode, ScopeCatalog, StoreSettings, parse_logo_url, parse_redirect_uris,
+    AppKind, EXPIRY_RULE, OIDC_SCOPES, PiiMode, ScopeCatalog, SecretExpiry, StoreSettings,
+    parse_date, parse_logo_url, parse_redirect_uris,
 };
 use crate::service::apps::rules;
 use crate::web::error::AppError;
@@ -21,6 +22,9 @@ pub struct Values {
     pub client_name: String,
     pub pii_retrieve: bool,
     pub secret_description: String,
+    /// The Expires choice (`never`, `30d`, `90d`, `1y`, `date`) and its date, as typed.
+    pub expires: String,
+    pub expires_on: String,
     pub scopes: BTreeSet<String>,
     /// A store app's fields, as typed (the URIs one per line).
     pub logo_url: String,
@@ -80,6 +84,7 @@ pub struct FieldErrors {
     pub client_name: Option<&'static str>,
     pub pii_mode: Option<&'static str>,
     pub secret_description: Option<&'static str>,
+    pub expires: Option<&'static str>,
     pub scopes: Option<&'static str>,
     pub logo_url: Option<&'static str>,
     pub redirect_uris: Option<&'static str>,
@@ -92,6 +97,7 @@ impl FieldErrors {
             || self.client_name.is_some()
             || self.pii_mode.is_some()
             || self.secret_description.is_some()
+            || self.expires.is_some()
             || self.scopes.is_some()
             || self.logo_url.is_some()
             || self.redirect_uris.is_some()
@@ -108,6 +114,7 @@ impl FieldErrors {
             ("post_logout_redirect_uris", self.post_logout_redirect_uris),
             ("pii_mode_retrieve", self.pii_mode),
             ("secret_description", self.secret_description),
+            ("expires", self.expires),
             ("scopes", self.scopes),
         ]
         .into_iter()
@@ -184,6 +191,56 @@ pub fn validate_details(
     let mode = PiiMode::parse(pii_mode).map_err(|e| errors.pii_mode = Some(e));
     let scopes = rules::scopes(kind, catalog, scopes).map_err(|e| errors.scopes = Some(e));
     Some((name.ok()?, mode.ok()?, scopes.ok()?))
+}
+
+/// The Expires field's choices, in the order shown.
+const EXPIRY_CHOICES: [(&str, &str); 5] = [
+    ("never", "Never"),
+    ("30d", "30 days"),
+    ("90d", "90 days"),
+    ("1y", "1 year"),
+    ("date", "On a date"),
+];
+pub const EXPIRY_DATE_RULE: &str = "Enter the date as YYYY-MM-DD, such as 2027-03-31";
+
+/// The Expires field as a page shows it: the select's options, the date and its problem.
+pub struct ExpiryField {
+    pub choices: Vec<(&'static str, &'static str, bool)>,
+    pub on: String,
+    pub error: Option<&'static str>,
+}
+
+impl ExpiryField {
+    pub fn new(selected: &str, on: &str, error: Option<&'static str>) -> Self {
+        let selected = if selected.is_empty() {
+            "never"
+        } else {
+            selected
+        };
+        Self {
+            choices: EXPIRY_CHOICES
+                .iter()
+                .map(|(value, label)| (*value, *label, *value == selected))
+                .collect(),
+            on: on.to_owned(),
+            error,
+        }
+    }
+}
+
+/// The Expires field as posted (`expires`, `expires_on`), checked against `now`: a date must be today or
+/// later (a date means the end of that day, UTC).
+pub fn validate_expiry(
+    choice: &str,
+    on: &str,
+    now: time::OffsetDateTime,
+) -> Result<SecretExpiry, &'static str> {
+    let expiry = match choice {
+        "date" => SecretExpiry::On(parse_date(on.trim()).ok_or(EXPIRY_DATE_RULE)?),
+        "" | "never" | "30d" | "90d" | "1y" => SecretExpiry::parse(choice)?,
+        _ => return Err(EXPIRY_RULE),
+    };
+    expiry.at(now).map(|_| expiry)
 }
 
 pub fn validate_description(raw: &str, errors: &mut FieldErrors) -> Option<String> {

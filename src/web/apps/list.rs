@@ -7,9 +7,9 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::connections::{ConnectionRow, connection_rows};
-use super::{Moment, list_url};
+use super::{ExpiryView, Moment, list_url};
 use crate::domain::AppKind;
-use crate::store::{AppQuery, AppSort};
+use crate::store::{AppFilter, AppQuery, AppSort};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, CurrentUser, Layout, Query, render};
@@ -22,16 +22,31 @@ pub struct AppRow {
     pub scope_count: i64,
     pub pii_label: &'static str,
     pub created: Moment,
+    /// Its secrets' soonest expiry.
+    pub expiry: Option<ExpiryView>,
 }
 
-/// The list's state, as the URL holds it: `?q=&sort=&page=`.
+/// The list's state, as the URL holds it: `?q=&filter=&sort=&page=`.
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ListParams {
     pub q: String,
+    pub filter: String,
     pub sort: String,
     pub page: String,
 }
+
+/// The list's filters by the state of the apps' secrets.
+const FILTERS: [(&str, &str, AppFilter); 4] = [
+    ("all", "All apps", AppFilter::All),
+    (
+        "expiring-soon",
+        "Expiring soon (14 days)",
+        AppFilter::ExpiringSoon,
+    ),
+    ("expired", "Expired", AppFilter::Expired),
+    ("unused", "Not used for 90 days", AppFilter::Unused),
+];
 
 pub struct SortChoice {
     pub value: &'static str,
@@ -54,6 +69,9 @@ struct ListPage {
     apps: Vec<AppRow>,
     search: String,
     sorts: Vec<SortChoice>,
+    filters: Vec<SortChoice>,
+    /// A filter other than All is chosen.
+    filtered: bool,
     total: i64,
     first_shown: i64,
     last_shown: i64,
@@ -76,13 +94,20 @@ pub async fn list(
         .find(|(key, _, _)| *key == params.sort)
         .map(|(key, _, sort)| (*key, *sort))
         .unwrap_or(("newest", AppSort::NewestFirst));
+    let (filter_key, filter) = FILTERS
+        .iter()
+        .find(|(key, _, _)| *key == params.filter)
+        .map(|(key, _, filter)| (*key, *filter))
+        .unwrap_or(("all", AppFilter::All));
     let requested_page = params.page.parse::<i64>().unwrap_or(1).max(1);
+    let now = state.clock.now();
 
     let mut query = AppQuery {
         account: &state.config.account_code,
         kind: AppKind::Custom,
         search: (!search.is_empty()).then_some(search),
         sort,
+        filter,
         limit: PAGE_SIZE,
         offset: 0,
     };
@@ -101,6 +126,7 @@ pub async fn list(
             client_id: a.client_id,
             scope_count: a.scope_count,
             pii_label: a.pii_mode.label(),
+            expiry: a.next_expiry.map(|at| ExpiryView::of(at, now)),
         })
         .collect();
     let shown = i64::try_from(apps.len()).unwrap_or(0);
@@ -119,11 +145,20 @@ pub async fn list(
                 selected: *value == sort_key,
             })
             .collect(),
+        filters: FILTERS
+            .iter()
+            .map(|(value, label, _)| SortChoice {
+                value,
+                label,
+                selected: *value == filter_key,
+            })
+            .collect(),
+        filtered: filter != AppFilter::All,
         total,
         page,
         pages,
-        prev_url: (page > 1).then(|| list_url(search, sort_key, page - 1)),
-        next_url: (page < pages).then(|| list_url(search, sort_key, page + 1)),
+        prev_url: (page > 1).then(|| list_url(search, filter_key, sort_key, page - 1)),
+        next_url: (page < pages).then(|| list_url(search, filter_key, sort_key, page + 1)),
         connections: connection_rows(&state).await?,
     })
 }

@@ -9,6 +9,7 @@ mod edit;
 mod form;
 mod list;
 mod register;
+mod rotate;
 mod secrets;
 mod store;
 
@@ -18,7 +19,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
-use crate::domain::AuditEvent;
+use crate::domain::{AuditEvent, ExpiryState};
 use crate::store::AuditEntry;
 use crate::web::CurrentUser;
 use crate::web::WebState;
@@ -54,6 +55,10 @@ pub fn router() -> Router<WebState> {
             "/apps/connected-apps/{client_id}/secrets/{secret_id}/delete",
             get(secrets::confirm_delete).post(secrets::delete),
         )
+        .route(
+            "/apps/connected-apps/{client_id}/secrets/{secret_id}/rotate",
+            get(rotate::confirm).post(rotate::rotate),
+        )
 }
 
 /// A point in time as pages show it: the day (or day and time), with the exact time for `title`.
@@ -83,11 +88,44 @@ impl Moment {
     }
 }
 
-/// The list's URL for a search, sort and page.
-pub fn list_url(search: &str, sort: &str, page: i64) -> String {
+/// A secret's expiry as pages show it: "expires in 12 days" or "expired", a warning (class and icon,
+/// not colour alone) when it has expired or is under `EXPIRY_WARNING_DAYS`, and the moment itself.
+pub struct ExpiryView {
+    pub text: String,
+    pub warn: bool,
+    pub expired: bool,
+    pub at: Moment,
+}
+
+impl ExpiryView {
+    pub fn of(expires_at: OffsetDateTime, now: OffsetDateTime) -> Self {
+        let state = ExpiryState::of(expires_at, now);
+        Self {
+            text: state.text(),
+            warn: !matches!(state, ExpiryState::Later(_)),
+            expired: state == ExpiryState::Expired,
+            at: Moment::of(expires_at),
+        }
+    }
+
+    /// The class the warning is styled by.
+    pub fn class(&self) -> &'static str {
+        match (self.expired, self.warn) {
+            (true, _) => "expiry expired",
+            (false, true) => "expiry soon",
+            (false, false) => "expiry",
+        }
+    }
+}
+
+/// The list's URL for a search, filter, sort and page.
+pub fn list_url(search: &str, filter: &str, sort: &str, page: i64) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     if !search.is_empty() {
         query.append_pair("q", search);
+    }
+    if !filter.is_empty() && filter != "all" {
+        query.append_pair("filter", filter);
     }
     if sort != "newest" {
         query.append_pair("sort", sort);
@@ -121,5 +159,38 @@ pub fn audit_entry<'a>(
         source_addr: source_addr.map(|a| a.to_string()),
         client_id: Some(client_id),
         event,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_links_keep_the_search_and_the_filter() {
+        assert_eq!(
+            list_url("voice", "expired", "name", 2),
+            "/apps/connected-apps?q=voice&filter=expired&sort=name&page=2"
+        );
+        assert_eq!(list_url("", "all", "newest", 1), "/apps/connected-apps");
+        assert_eq!(
+            list_url("", "unused", "newest", 3),
+            "/apps/connected-apps?filter=unused&page=3"
+        );
+    }
+
+    #[test]
+    fn an_expiry_warns_in_words_under_fourteen_days_and_once_expired() {
+        let now = time::macros::datetime!(2027-01-01 0:00 UTC);
+        let at = |days| ExpiryView::of(now + time::Duration::days(days), now);
+        assert_eq!(
+            (at(30).text.as_str(), at(30).warn),
+            ("expires in 30 days", false)
+        );
+        assert_eq!((at(13).class(), at(13).warn), ("expiry soon", true));
+        assert_eq!(
+            (at(0).text.as_str(), at(0).class()),
+            ("expired", "expiry expired")
+        );
     }
 }

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::detail::{back_to_app, load_app};
 use super::form::{
-    CredentialsPage, FieldErrors, credentials_response, token_curl, validate_description,
+    CredentialsPage, ExpiryField, FieldErrors, credentials_response, token_curl,
+    validate_description, validate_expiry,
 };
 use super::register::{actor, unexpected};
 use crate::http::ClientAddr;
@@ -26,6 +27,7 @@ struct AddSecretPage {
     app: AppDetail,
     description: String,
     error: Option<&'static str>,
+    expiry: ExpiryField,
 }
 
 fn full(app: &AppDetail) -> bool {
@@ -44,6 +46,7 @@ pub async fn show_add(
         app,
         description: String::new(),
         error,
+        expiry: ExpiryField::new("never", "", None),
     };
     Ok(render(&page)?.into_response())
 }
@@ -52,6 +55,8 @@ pub async fn show_add(
 #[serde(default, deny_unknown_fields)]
 pub struct AddSecretForm {
     secret_description: String,
+    expires: String,
+    expires_on: String,
 }
 
 pub async fn add(
@@ -64,25 +69,25 @@ pub async fn add(
     let app = load_app(&state, &client_id).await?;
     let mut errors = FieldErrors::default();
     let description = validate_description(&form.secret_description, &mut errors);
-    let refuse = |app: AppDetail, error: &'static str| -> Result<Response, AppError> {
+    let expires = validate_expiry(&form.expires, &form.expires_on, state.clock.now());
+    let refuse = |app: AppDetail,
+                  error: Option<&'static str>,
+                  expires_error: Option<&'static str>|
+     -> Result<Response, AppError> {
         let page = AddSecretPage {
             layout: user.layout("connected-apps"),
             app,
             description: form.secret_description.clone(),
-            error: Some(error),
+            error,
+            expiry: ExpiryField::new(&form.expires, &form.expires_on, expires_error),
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
-    let Some(description) = description else {
-        return refuse(
-            app,
-            errors
-                .secret_description
-                .unwrap_or("Enter a secret description"),
-        );
+    let (Some(description), Ok(expires)) = (description, expires) else {
+        return refuse(app, errors.secret_description, expires.err());
     };
     if full(&app) {
-        return refuse(app, TOO_MANY);
+        return refuse(app, Some(TOO_MANY), None);
     }
 
     let added = apps::add_secret(
@@ -90,13 +95,14 @@ pub async fn add(
         actor(&user, addr),
         &app.client_id,
         &description,
+        expires,
         None,
     )
     .await;
     let added = match added {
         Ok(added) => added,
         // Another admin filled the last place between our check and our insert.
-        Err(ServiceError::Conflict(_)) => return refuse(app, TOO_MANY),
+        Err(ServiceError::Conflict(_)) => return refuse(app, Some(TOO_MANY), None),
         Err(e) => return Err(unexpected(e)),
     };
     credentials_response(&CredentialsPage {
@@ -122,7 +128,7 @@ struct ConfirmDeletePage {
     error: Option<&'static str>,
 }
 
-async fn find_secret(
+pub(super) async fn find_secret(
     state: &WebState,
     client_id: &str,
     secret_id: i64,

@@ -46,6 +46,7 @@ pub async fn list(
         kind: AppKind::Store,
         search: None,
         sort: AppSort::NewestFirst,
+        filter: crate::store::AppFilter::All,
         limit: LISTED,
         offset: 0,
     };
@@ -130,6 +131,7 @@ pub async fn submit(
         pii_mode: form.pii_mode,
         secret_description: form.secret_description,
         scopes: form.scopes,
+        ..CreateForm::default()
     };
     let store_fields = StoreFields {
         logo_url: form.logo_url,
@@ -154,7 +156,13 @@ pub async fn submit(
     let account = &state.config.account_code;
     let mut errors = FieldErrors::default();
     let settings = store_fields.validate(&mut errors);
-    let valid = validate_common(AppKind::Store, &common, &state.catalog, errors);
+    let valid = validate_common(
+        AppKind::Store,
+        &common,
+        &state.catalog,
+        errors,
+        state.clock.now(),
+    );
     // A client code is unique across custom and store apps: report a taken one with the other problems.
     let code = ClientCode::parse(&common.client_code).ok();
     let taken = match &code {
