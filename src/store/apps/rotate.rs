@@ -73,7 +73,7 @@ impl Store {
                 new_secret_id,
                 old_expires_at,
             };
-            audit_insert!(tx, &audit(rotated), &now)?;
+            audit_insert!(self, tx, &audit(rotated), &now)?;
             tx.commit().await?;
             Ok(Ok(rotated))
         }
