@@ -10,7 +10,7 @@ mod details;
 
 pub use details::{
     AppRegistration, AppSettings, Change, Connection, DeletedApp, Disconnection, Invitation,
-    Person, PersonChange, PersonSettings, Role, SecretLabel, StoreSettings,
+    Person, PersonChange, PersonSettings, Refusal, RevokedTokens, Role, SecretLabel, StoreSettings,
 };
 
 /// Declares `AuditAction` with its stored text, so `ALL` cannot miss a variant.
@@ -66,6 +66,14 @@ audit_actions! {
     AppConnected = "app.connected",
     /// An admin disconnected a store app: its consents removed, its tokens revoked.
     AppDisconnected = "app.disconnected",
+    /// An admin suspended an app: the token endpoint refuses it, its tokens introspect inactive.
+    AppSuspended = "app.suspended",
+    /// An admin resumed a suspended app.
+    AppResumed = "app.resumed",
+    /// An admin revoked every token issued to an app so far (its secrets kept).
+    TokensRevoked = "app.tokens_revoked",
+    /// The token endpoint refused an app that proved its secret (e.g. from an address not allowed).
+    TokenRefused = "token.refused",
 }
 
 /// Stored action text this version does not know.
@@ -110,6 +118,10 @@ pub enum AuditEvent {
     PasswordReset,
     AppConnected(Connection),
     AppDisconnected(Disconnection),
+    AppSuspended,
+    AppResumed,
+    TokensRevoked(RevokedTokens),
+    TokenRefused(Refusal),
 }
 
 impl AuditEvent {
@@ -131,6 +143,10 @@ impl AuditEvent {
             Self::PasswordReset => AuditAction::PasswordReset,
             Self::AppConnected(_) => AuditAction::AppConnected,
             Self::AppDisconnected(_) => AuditAction::AppDisconnected,
+            Self::AppSuspended => AuditAction::AppSuspended,
+            Self::AppResumed => AuditAction::AppResumed,
+            Self::TokensRevoked(_) => AuditAction::TokensRevoked,
+            Self::TokenRefused(_) => AuditAction::TokenRefused,
         }
     }
 
@@ -150,9 +166,13 @@ impl AuditEvent {
             }
             Self::AppConnected(d) => to_value(d),
             Self::AppDisconnected(d) => to_value(d),
-            Self::SignedIn | Self::SignInFailed | Self::PasswordReset => {
-                Ok(Value::Object(serde_json::Map::new()))
-            }
+            Self::TokensRevoked(d) => to_value(d),
+            Self::TokenRefused(d) => to_value(d),
+            Self::SignedIn
+            | Self::SignInFailed
+            | Self::PasswordReset
+            | Self::AppSuspended
+            | Self::AppResumed => Ok(Value::Object(serde_json::Map::new())),
         }
     }
 
@@ -176,6 +196,10 @@ impl AuditEvent {
             AuditAction::PasswordReset => Self::PasswordReset,
             AuditAction::AppConnected => Self::AppConnected(read(details)?),
             AuditAction::AppDisconnected => Self::AppDisconnected(read(details)?),
+            AuditAction::AppSuspended => Self::AppSuspended,
+            AuditAction::AppResumed => Self::AppResumed,
+            AuditAction::TokensRevoked => Self::TokensRevoked(read(details)?),
+            AuditAction::TokenRefused => Self::TokenRefused(read(details)?),
         })
     }
 }
@@ -243,13 +267,13 @@ mod tests {
                         client_name: s("Voice"),
                         pii_mode: retrieve,
                         scopes: vec![s("setup.read")],
-                        store: None,
+                        ..AppSettings::default()
                     },
                     after: AppSettings {
                         client_name: s("Voice 2"),
                         pii_mode: PiiMode::DontRetrieve,
                         scopes: vec![],
-                        store: None,
+                        ..AppSettings::default()
                     },
                 }),
                 "app.edited",
@@ -345,6 +369,21 @@ mod tests {
                 }),
                 "app.disconnected",
                 json!({ "client_name": "Voice", "consents": 2 }),
+            ),
+            (AuditEvent::AppSuspended, "app.suspended", json!({})),
+            (AuditEvent::AppResumed, "app.resumed", json!({})),
+            (
+                AuditEvent::TokensRevoked(RevokedTokens { grants: 1 }),
+                "app.tokens_revoked",
+                json!({ "grants": 1 }),
+            ),
+            (
+                AuditEvent::TokenRefused(Refusal {
+                    reason: s("address_not_allowed"),
+                    address: Some(s("203.0.113.7")),
+                }),
+                "token.refused",
+                json!({ "reason": "address_not_allowed", "address": "203.0.113.7" }),
             ),
         ]
     }
