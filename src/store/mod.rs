@@ -44,8 +44,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::clock::Clock;
 
 pub use apps::{
-    AddSecretError, AppDetail, AppEdit, AppQuery, AppSort, AppSummary, MAX_SECRETS_PER_APP, NewApp,
-    NewSecret, SecretInfo,
+    AddSecretError, AppDetail, AppEdit, AppQuery, AppSort, AppStanding, AppSummary,
+    MAX_SECRETS_PER_APP, NewApp, NewSecret, SecretInfo,
 };
 pub use attempts::{AttemptCount, Limit, attempt_key};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
