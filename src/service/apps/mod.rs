@@ -5,6 +5,7 @@
 mod edit;
 mod ops;
 pub mod rules;
+mod state;
 mod view;
 
 use std::borrow::Cow;
@@ -13,9 +14,10 @@ use std::net::IpAddr;
 use crate::domain::{AuditEvent, PiiMode, SecretValue};
 use crate::store::{AuditEntry, StoreError};
 
-pub use edit::{AppChange, edit_app};
+pub use edit::{AppChange, edit_app, max_token_lifetime};
 pub use ops::{add_secret, create_app, delete_app, delete_secret, register};
 pub use rules::{CheckedApp, check_new_app, check_new_app_of};
+pub use state::{StateChange, resume_app, revoke_tokens, suspend_app};
 pub use view::{AppView, SecretView, list_apps, show_app};
 
 /// Who asks for a change; recorded in its audit row.

@@ -187,13 +187,13 @@ async fn update_settings(
         client_name: existing.client_name.clone(),
         pii_mode: existing.pii_mode,
         scopes,
-        store: None,
+        ..AppSettings::default()
     };
     let after = AppSettings {
         client_name: app.input.client_name.clone(),
         pii_mode: app.input.pii_mode,
         scopes: app.input.scopes.clone(),
-        store: None,
+        ..AppSettings::default()
     };
     if before == after {
         return Ok(());
@@ -202,6 +202,7 @@ async fn update_settings(
         client_name: Some(after.client_name),
         pii_mode: Some(after.pii_mode),
         scopes: Some(after.scopes),
+        ..apps::AppChange::default()
     };
     apps::edit_app(core, Actor::Cli, &app.client_id, change).await?;
     applied
