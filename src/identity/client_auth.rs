@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use super::error::OAuthError;
 use super::limits::AttemptLimits;
 use super::params::Params;
-use crate::domain::{AppKind, PasswordHasher, SecretValue};
+use crate::domain::{AllowedAddresses, AppKind, PasswordHasher, SecretValue};
 use crate::store::{ClientSecretRow, Store};
 
 /// How long one argon2 verification vouches for a secret in this process without being used.
@@ -45,6 +45,14 @@ pub struct AuthenticatedClient {
     pub scopes: Vec<String>,
     /// Which grant the client may use.
     pub kind: AppKind,
+    /// HTTP Basic was used (a refusal answers 401 with a challenge).
+    pub basic: bool,
+    /// The app is suspended: the token endpoint refuses it.
+    pub suspended: bool,
+    /// The app's own access-token lifetime; `None`: the server's.
+    pub token_lifetime_seconds: Option<i64>,
+    /// Where the app may ask for tokens from; empty: anywhere.
+    pub allowed_addresses: AllowedAddresses,
 }
 
 /// Decodes one half of a Basic credential: RFC 6749 §2.3.1 form-encodes id and secret before Basic.
@@ -184,14 +192,14 @@ impl Authenticator {
         };
         let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
         if self.recently_verified(row.secret_id, &tag) {
-            return Ok(self.accept(&creds.client_id, &row));
+            return Ok(self.accept(&creds.client_id, creds.basic, &row));
         }
 
         let flight = self.flight(row.secret_id);
         let _turn = flight.lock().await;
         // Someone ahead of us in the queue may have verified this very secret meanwhile.
         if self.recently_verified(row.secret_id, &tag) {
-            return Ok(self.accept(&creds.client_id, &row));
+            return Ok(self.accept(&creds.client_id, creds.basic, &row));
         }
         self.limits.admit(store, &creds.client_id, addr).await?;
         let ok = PasswordHasher
@@ -203,16 +211,20 @@ impl Authenticator {
         if let Ok(mut map) = self.verified.lock() {
             map.insert(row.secret_id, (tag, Instant::now()));
         }
-        Ok(self.accept(&creds.client_id, &row))
+        Ok(self.accept(&creds.client_id, creds.basic, &row))
     }
 
-    fn accept(&self, client_id: &str, row: &ClientSecretRow) -> AuthenticatedClient {
+    fn accept(&self, client_id: &str, basic: bool, row: &ClientSecretRow) -> AuthenticatedClient {
         self.last_used().insert(row.secret_id, self.clock.now());
         AuthenticatedClient {
             client_id: client_id.to_owned(),
             secret_id: row.secret_id,
             scopes: row.scopes.clone(),
             kind: row.kind,
+            basic,
+            suspended: row.suspended,
+            token_lifetime_seconds: row.token_lifetime_seconds,
+            allowed_addresses: AllowedAddresses::from_stored(&row.allowed_addresses),
         }
     }
 
