@@ -10,6 +10,7 @@ mod extract;
 mod openapi;
 mod problem;
 mod secrets;
+mod state;
 mod view;
 mod write;
 
@@ -60,6 +61,9 @@ fn operations() -> OpenApiRouter<ApiState> {
         .routes(routes!(apps::get_app, write::update_app, write::delete_app))
         .routes(routes!(secrets::list_secrets, secrets::add_secret))
         .routes(routes!(secrets::delete_secret))
+        .routes(routes!(state::suspend_app))
+        .routes(routes!(state::resume_app))
+        .routes(routes!(state::revoke_tokens))
         .routes(routes!(activity::list_activity))
         .routes(routes!(openapi::openapi_json))
 }
