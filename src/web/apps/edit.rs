@@ -1,5 +1,6 @@
-//! Editing an app: client name, personal-data mode and scopes, and a store app's logo, redirect URIs and
-//! PKCE flag (client code, client ID and kind never change).
+//! Editing an app: client name, personal-data mode, scopes, access-token lifetime and allowed
+//! addresses, and a store app's logo, redirect URIs and PKCE flag (client code, client ID and kind never
+//! change). The lifetime and addresses follow `service::apps::rules`, as `edit_app` does.
 
 use crate::web::Path;
 use askama::Template;
@@ -15,8 +16,9 @@ use super::form::{
     validate_details,
 };
 use crate::domain::audit::{AppSettings, Change};
-use crate::domain::{AppKind, AuditEvent, PiiMode};
+use crate::domain::{AllowedAddresses, AppKind, AuditEvent, PiiMode};
 use crate::http::ClientAddr;
+use crate::service::apps::{self as service, rules};
 use crate::store::AppEdit;
 use crate::web::WebState;
 use crate::web::error::AppError;
@@ -26,6 +28,8 @@ use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
 #[template(path = "apps/connected-apps/edit.html")]
 struct EditPage {
     layout: Layout,
+    /// The server's access-token lifetime, the most an app's own may be.
+    max_lifetime: i64,
     client_id: String,
     client_code: String,
     client_name: String,
@@ -45,6 +49,7 @@ fn page(
     errors: FieldErrors,
 ) -> EditPage {
     EditPage {
+        max_lifetime: service::max_token_lifetime(&state.core),
         client_id: app.client_id.clone(),
         client_code: app.client_code.clone(),
         client_name: app.client_name.clone(),
@@ -71,6 +76,13 @@ pub async fn show(
         client_name: app.client_name.clone(),
         pii_retrieve: app.pii_mode == PiiMode::Retrieve,
         scopes: app.scopes.iter().cloned().collect(),
+        token_lifetime: app
+            .token_lifetime_seconds
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        allowed_addresses: AllowedAddresses::from_stored(&app.allowed_addresses)
+            .entries()
+            .join("\n"),
         ..Values::default()
     };
     let values = match &app.store {
@@ -98,6 +110,8 @@ pub struct EditForm {
     redirect_uris: String,
     post_logout_redirect_uris: String,
     require_pkce: Checkbox,
+    token_lifetime_seconds: String,
+    allowed_addresses: String,
 }
 
 pub async fn submit(
@@ -127,13 +141,29 @@ pub async fn submit(
         AppKind::Store => store_fields.validate(&mut errors),
         AppKind::Custom => None,
     };
-    let (Some((client_name, pii_mode, scopes)), true) =
-        (details, store.is_some() == (app.kind == AppKind::Store))
+    let max = service::max_token_lifetime(&state.core);
+    let lifetime = rules::token_lifetime_text(&form.token_lifetime_seconds, max)
+        .map_err(|e| errors.token_lifetime_seconds = Some(e));
+    let addresses = rules::allowed_addresses([form.allowed_addresses.as_str()])
+        .map_err(|e| errors.allowed_addresses = Some(e));
+    let (
+        Some((client_name, pii_mode, scopes)),
+        true,
+        Ok(token_lifetime_seconds),
+        Ok(allowed_addresses),
+    ) = (
+        details,
+        store.is_some() == (app.kind == AppKind::Store),
+        lifetime,
+        addresses,
+    )
     else {
         let mut values = Values {
             client_name: form.client_name,
             pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
             scopes: form.scopes.into_iter().collect(),
+            token_lifetime: form.token_lifetime_seconds,
+            allowed_addresses: form.allowed_addresses,
             ..Values::default()
         };
         store_fields.keep(&mut values);
@@ -148,12 +178,16 @@ pub async fn submit(
         pii_mode: app.pii_mode,
         scopes: before_scopes,
         store: app.store.clone().map(Box::new),
+        token_lifetime_seconds: app.token_lifetime_seconds,
+        allowed_addresses: AllowedAddresses::from_stored(&app.allowed_addresses).entries(),
     };
     let after = AppSettings {
         client_name,
         pii_mode,
         scopes,
         store: store.map(Box::new),
+        token_lifetime_seconds,
+        allowed_addresses: allowed_addresses.entries(),
     };
     if before == after {
         return back_to_app(&user, &app.client_id, "Nothing changed.".into()).await;
@@ -163,6 +197,8 @@ pub async fn submit(
         pii_mode,
         scopes: &after.scopes,
         store: after.store.as_deref(),
+        token_lifetime_seconds,
+        allowed_addresses: &allowed_addresses.stored(),
     };
     let change = Change {
         before,
