@@ -15,6 +15,7 @@ pub struct AppSummary {
     pub pii_mode: PiiMode,
     pub scope_count: i64,
     pub created_at: OffsetDateTime,
+    pub suspended: bool,
 }
 
 /// How the list is ordered.
@@ -91,13 +92,13 @@ impl Store {
             AppSort::NameAz => "X.client_name ASC, X.id ASC",
             AppSort::NameZa => "X.client_name DESC, X.id DESC",
         };
-        let rows: Vec<(String, String, String, String, i64, String)> = on_db!(&self.pool, p => {
+        let rows: Vec<(String, String, String, String, i64, String, bool)> = on_db!(&self.pool, p => {
             let mut qb = QueryBuilder::<Db>::new(
                 "SELECT p.client_id, p.client_code, p.client_name, p.pii_mode,
                         (SELECT COUNT(*) FROM app_scopes s WHERE s.app_id = p.id) AS scope_count,
-                        p.created_at
+                        p.created_at, p.suspended_at IS NOT NULL
                  FROM (SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode,
-                              a.created_at
+                              a.created_at, a.suspended_at
                        FROM apps a",
             );
             push_filter(&mut qb, q);
@@ -114,7 +115,15 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(client_id, client_code, client_name, pii_mode, scope_count, created_at)| {
+                |(
+                    client_id,
+                    client_code,
+                    client_name,
+                    pii_mode,
+                    scope_count,
+                    created_at,
+                    suspended,
+                )| {
                     AppSummary {
                         client_id,
                         client_code,
@@ -122,6 +131,7 @@ impl Store {
                         pii_mode: PiiMode::parse(&pii_mode).unwrap_or_default(),
                         scope_count,
                         created_at: from_text(&created_at),
+                        suspended,
                     }
                 },
             )

@@ -22,6 +22,7 @@ pub struct AppRow {
     pub scope_count: i64,
     pub pii_label: &'static str,
     pub created: Moment,
+    pub suspended: bool,
 }
 
 /// The list's state, as the URL holds it: `?q=&sort=&page=`.
@@ -101,6 +102,7 @@ pub async fn list(
             client_id: a.client_id,
             scope_count: a.scope_count,
             pii_label: a.pii_mode.label(),
+            suspended: a.suspended,
         })
         .collect();
     let shown = i64::try_from(apps.len()).unwrap_or(0);
