@@ -1,6 +1,7 @@
 //! `frontdesk apps ...`: the account's apps from the machine, by the operations the dashboard uses
 //! (`service::apps`), so the rules and messages are the form's and Activity names the actor `cli`.
 
+mod state;
 mod text;
 
 use std::process::ExitCode;
@@ -55,6 +56,8 @@ pub enum AppsCommand {
     /// Add or delete an app's secrets.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    #[command(flatten)]
+    State(state::StateCommand),
 }
 
 #[derive(Subcommand)]
@@ -103,6 +106,7 @@ pub(super) async fn run(cli: &Cli, command: &AppsCommand) -> Result<(), ExitCode
         AppsCommand::Secrets(
             SecretsCommand::Add { client_id, .. } | SecretsCommand::Delete { client_id, .. },
         ) => client_id,
+        AppsCommand::State(command) => command.client_id(),
         AppsCommand::List { .. } | AppsCommand::Create { .. } => "",
     };
     match execute(&core, command).await {
@@ -241,6 +245,7 @@ async fn execute(core: &Core, command: &AppsCommand) -> Result<(), Refusal> {
             ))?;
             eprintln!("{SHOWN_ONCE}");
         }
+        AppsCommand::State(command) => state::execute(core, command).await?,
         AppsCommand::Secrets(SecretsCommand::Delete { client_id, secret }) => {
             let view = apps::show_app(core, client_id).await?;
             let chosen = choose_secret(&view, secret).map_err(Refusal::Message)?;
