@@ -94,7 +94,19 @@ impl TestApp {
     /// of silence.
     pub async fn spawn_with_idle(dir: Arc<TempDir>, idle: std::time::Duration) -> Self {
         let database_url = database_url(&dir, "frontdesk.db").await;
-        Self::serve(dir, database_url, idle, None).await
+        Self::serve(dir, database_url, idle, None, None).await
+    }
+
+    /// A fresh frontdesk (admin and member) that trusts `proxies` (`FRONTDESK_TRUSTED_PROXIES`), so
+    /// a test can speak for any client address through `X-Forwarded-For`.
+    pub async fn spawn_trusting(proxies: &str) -> Self {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let database_url = database_url(&dir, "frontdesk.db").await;
+        let idle = frontdesk::http::listener::IDLE_TIMEOUT;
+        let app = Self::serve(dir, database_url, idle, None, Some(proxies.to_owned())).await;
+        app.add_user(ADMIN_EMAIL, ADMIN_PASSWORD, true).await;
+        app.add_user(MEMBER_EMAIL, MEMBER_PASSWORD, false).await;
+        app
     }
 
     /// Serves the database at `database_url`, whichever backend this run of the suite is on (e.g. a
@@ -104,6 +116,7 @@ impl TestApp {
             dir,
             database_url,
             frontdesk::http::listener::IDLE_TIMEOUT,
+            None,
             None,
         )
         .await
@@ -115,6 +128,7 @@ impl TestApp {
         database_url: String,
         idle: std::time::Duration,
         public_url: Option<String>,
+        trusted_proxies: Option<String>,
     ) -> Self {
         let db_path = dir.path().join("frontdesk.db");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -122,6 +136,7 @@ impl TestApp {
         let base = format!("http://{addr}");
         let args = ServeArgs {
             public_url: Some(public_url.unwrap_or_else(|| base.clone())),
+            trusted_proxies,
             ..ServeArgs::default()
         };
         let config = Config::from_args(&args, &database_url).unwrap();
@@ -155,7 +170,7 @@ impl TestApp {
     pub async fn another_instance(&self) -> Self {
         let idle = frontdesk::http::listener::IDLE_TIMEOUT;
         let (dir, url) = (self._dir.clone(), self.database_url.clone());
-        Self::serve(dir, url, idle, Some(self.base.clone())).await
+        Self::serve(dir, url, idle, Some(self.base.clone()), None).await
     }
 
     /// Stops this server and starts another on the same database.

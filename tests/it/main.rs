@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api;
+mod app_state;
 mod authorize;
 mod cli;
 mod cli_apps;
