@@ -626,3 +626,70 @@ async fn the_command_line_suspends_resumes_revokes_and_sets_the_token_settings()
             .any(|(a, who)| a == "app.suspended" && who.as_deref() == Some("cli"))
     );
 }
+
+#[tokio::test]
+async fn a_store_apps_code_and_refresh_grants_follow_its_standing_and_lifetime() {
+    use crate::code_grant::{CodeFor, exchange, introspect, issue_code, store_client};
+    use frontdesk::service::apps::{self, Actor, AppChange};
+    let app = TestApp::spawn().await;
+    let client = store_client(&app, "STOREFRONT").await;
+    let issued = issue_code(&app, &client, CodeFor::default()).await;
+    let (status, first) = exchange(&app, &client, &issued).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let access = first["access_token"].as_str().unwrap().to_owned();
+    let refresh = first["refresh_token"].as_str().unwrap().to_owned();
+    let refresh_with = |token: String| {
+        let app = &app;
+        let client = &client;
+        async move {
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token.as_str()),
+            ];
+            crate::code_grant::token(app, client, &form).await
+        }
+    };
+    let admin = app.admin().await;
+
+    confirm(&admin, &client.id, "suspend").await;
+    let (status, body) = refresh_with(refresh.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error_description"], "this client is suspended");
+    let issued = issue_code(&app, &client, CodeFor::default()).await;
+    let (status, body) = exchange(&app, &client, &issued).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(introspect(&app, &client, &access).await["active"], false);
+
+    // Resumed: the refresh token was never spent, and the access token is active again.
+    resume(&admin, &client.id).await;
+    assert_eq!(introspect(&app, &client, &access).await["active"], true);
+    let (status, body) = refresh_with(refresh).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+
+    // Revoke all tokens: the refresh token (its grant) ends with the access tokens.
+    confirm(&admin, &client.id, "revoke-tokens").await;
+    let (status, body) = refresh_with(refresh).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(introspect(&app, &client, &access).await["active"], false);
+    let recorded = actions(&app, &client.id).await;
+    assert_eq!(count(&recorded, "app.tokens_revoked"), 1);
+
+    // The app's own lifetime applies to a store app's access tokens too.
+    let change = AppChange {
+        token_lifetime_seconds: Some(Some(120)),
+        ..AppChange::default()
+    };
+    apps::edit_app(&app.core, Actor::Cli, &client.id, change)
+        .await
+        .unwrap();
+    app.core.clock.advance(time::Duration::seconds(1));
+    let issued = issue_code(&app, &client, CodeFor::default()).await;
+    let (status, body) = exchange(&app, &client, &issued).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["expires_in"], 120);
+    let fresh = body["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&app, &client, fresh).await["active"], true);
+}
