@@ -399,7 +399,10 @@ mod tests {
                 vec!["Scopes removed: setup.read, reservations.read"],
             ),
             (
-                edited(voice.clone(), app("Hotel voice", DontRetrieve, &["setup.read"])),
+                edited(
+                    voice.clone(),
+                    app("Hotel voice", DontRetrieve, &["setup.read"]),
+                ),
                 "App edited",
                 vec![
                     "Client name: Voice → Hotel voice",
