@@ -81,7 +81,8 @@ pub async fn resume_app(
 
 /// Revoke every token the app holds: access tokens issued up to now (within the same second included)
 /// become inactive, a store app's grants and refresh tokens end; its secrets are kept, and tokens
-/// obtained afterwards work.
+/// obtained afterwards work. An app cannot revoke its own tokens here (409): the token of this very
+/// request would end with them.
 #[utoipa::path(
     post,
     path = "/api/v1/apps/{client_id}/revoke-tokens",
@@ -107,6 +108,12 @@ pub async fn revoke_tokens(
 ) -> Result<Response, ApiError> {
     let app = load(&state, &client_id).await?;
     if_match.check(&App::of(&app, &state.catalog).etag())?;
+    if app.client_id == caller.client_id {
+        return Err(ApiError::Conflict(
+            "an app cannot revoke its own tokens through the API; ask an admin or use another app"
+                .into(),
+        ));
+    }
     service::revoke_tokens(&state, actor(&caller), &app.client_id).await?;
     let app = load(&state, &client_id).await?;
     Ok(app_response(&state, &app).into_response())

@@ -467,6 +467,15 @@ async fn the_admin_api_suspends_resumes_revokes_and_sets_the_token_settings() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/apps/{}/revoke-tokens", api.client_id),
+            None,
+            Some("*"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
 
     let old = access_token(&app, &id, &secret).await;
     let tag = api.etag(&id).await;
