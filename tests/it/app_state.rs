@@ -534,6 +534,21 @@ async fn the_admin_api_suspends_resumes_revokes_and_sets_the_token_settings() {
     for action in ["app.suspended", "app.resumed", "app.tokens_revoked"] {
         assert_eq!(count(&recorded, action), 1, "{action}");
     }
+
+    // The API itself refuses the token of a suspended app, and takes it again once resumed.
+    let other = api_as(&app, "OTHER_TOOL", &[MANAGE, "setup.read"]).await;
+    let own = format!("/api/v1/apps/{}", api.client_id);
+    let tag = other.etag(&api.client_id).await;
+    let r = other
+        .send(Method::POST, &format!("{own}/suspend"), None, Some(&tag))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(api.get(&own).await.status, StatusCode::UNAUTHORIZED);
+    let tag = other.etag(&api.client_id).await;
+    other
+        .send(Method::POST, &format!("{own}/resume"), None, Some(&tag))
+        .await;
+    assert_eq!(api.get(&own).await.status, StatusCode::OK);
 }
 
 fn cli(db: &str, args: &[&str]) -> (Option<i32>, String, String) {
