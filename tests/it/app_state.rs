@@ -717,3 +717,61 @@ async fn a_store_apps_code_and_refresh_grants_follow_its_standing_and_lifetime()
     let fresh = body["access_token"].as_str().unwrap();
     assert_eq!(introspect(&app, &client, fresh).await["active"], true);
 }
+
+#[tokio::test]
+async fn the_seed_file_sets_standing_and_token_settings_idempotently() {
+    use frontdesk::service::seed;
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.toml");
+    let file = |extra: &str| {
+        format!(
+            "[[apps]]\ncode = \"SEEDED\"\nname = \"Seeded\"\nscopes = [\"setup.read\"]\n{extra}\n\
+             [[apps.secrets]]\ndescription = \"CI\"\nvalue = \"a-known-secret-of-32-to-128-characters-0123456789\"\n"
+        )
+    };
+    let run = |text: String| {
+        let path = path.clone();
+        let core = app.core.clone();
+        async move {
+            std::fs::write(&path, text).unwrap();
+            let plan = seed::load(&path, &core, &|_| None).await?;
+            Ok::<_, seed::SeedError>(seed::apply(&core, plan).await.unwrap())
+        }
+    };
+    let settings = "suspended = true\ntoken_lifetime_seconds = 300\nallowed_addresses = [\"127.0.0.1\", \"10.1.2.3/8\"]";
+    run(file(settings)).await.unwrap();
+    let id = "DEMO-SP-SEEDED";
+    let secret = "a-known-secret-of-32-to-128-characters-0123456789";
+    let (_, body) = token(&app, id, secret, None).await;
+    assert_eq!(body["error_description"], "this client is suspended");
+    let view = frontdesk::service::apps::show_app(&app.core, id)
+        .await
+        .unwrap();
+    assert_eq!(view.token_lifetime_seconds, Some(300));
+    assert_eq!(view.allowed_addresses, ["127.0.0.1", "10.0.0.0/8"]);
+
+    // The same file again changes nothing; leaving a setting out leaves it alone.
+    let events = app.app_events().await;
+    let applied = run(file(settings)).await.unwrap();
+    assert!(applied.changes.is_empty(), "{:?}", applied.changes);
+    run(file("")).await.unwrap();
+    assert_eq!(app.app_events().await, events);
+
+    let applied = run(file("suspended = false")).await.unwrap();
+    assert_eq!(applied.changes, [format!("resumed app {id}")]);
+    let (_, body) = token(&app, id, secret, None).await;
+    assert_eq!(body["expires_in"], 300);
+
+    let events = app.app_events().await;
+    let e = run(file("token_lifetime_seconds = 30")).await.unwrap_err();
+    assert!(
+        e.to_string().contains("token_lifetime_seconds: Use 60"),
+        "{e}"
+    );
+    let e = run(file("allowed_addresses = [\"nope\"]"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("nope"), "{e}");
+    assert_eq!(app.app_events().await, events);
+}

@@ -33,6 +33,9 @@ pub async fn apply(core: &Core, plan: Plan) -> anyhow::Result<Applied> {
         apply_app(core, app, plan.prune, &mut applied)
             .await
             .map_err(|e| anyhow::anyhow!("{}: {e}", app.entry))?;
+        super::standing::apply(core, app, &mut applied)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", app.entry))?;
     }
     if plan.prune {
         for existing in apps::list_apps(core).await? {
