@@ -194,6 +194,7 @@ pub async fn update_app(
         scopes: body.scopes,
         token_lifetime_seconds: body.token_lifetime_seconds,
         allowed_addresses: body.allowed_addresses,
+        store: None,
     };
     service::edit_app(&state, actor(&caller), &app.client_id, change).await?;
     let app = load(&state, &client_id).await?;

@@ -1,9 +1,9 @@
-//! Editing an app's name, personal-data mode, scopes, access-token lifetime and allowed addresses (for
-//! the admin API's PATCH and `frontdesk apps set`). A store app's logo, redirect URIs and PKCE flag are
-//! left as they are; the dashboard's edit form changes those.
+//! Editing an app's name, personal-data mode, scopes, access-token lifetime and allowed addresses (the
+//! dashboard's edit form, the admin API's PATCH, `frontdesk apps set`, the seed file), and a store
+//! app's logo, redirect URIs and PKCE flag (the form, which checks them with `domain`'s parsers).
 
 use crate::domain::audit::{AppSettings, Change};
-use crate::domain::{AllowedAddresses, AuditEvent, PiiMode};
+use crate::domain::{AllowedAddresses, AuditEvent, PiiMode, StoreSettings};
 use crate::state::Core;
 use crate::store::AppEdit;
 
@@ -21,6 +21,9 @@ pub struct AppChange {
     pub token_lifetime_seconds: Option<Option<i64>>,
     /// `Some(empty)`: any address.
     pub allowed_addresses: Option<Vec<String>>,
+    /// A store app's own settings, checked by the caller, replaced as a whole (ignored for a custom
+    /// app, which has none).
+    pub store: Option<StoreSettings>,
 }
 
 /// The server's access-token lifetime: the most an app's own may be.
@@ -38,6 +41,17 @@ pub async fn edit_app(
     client_id: &str,
     change: AppChange,
 ) -> Result<AppView, ServiceError> {
+    apply_edit(core, actor, client_id, change).await?;
+    super::show_app(core, client_id).await
+}
+
+/// `edit_app`, saying whether anything changed instead of reading the app again.
+pub async fn apply_edit(
+    core: &Core,
+    actor: Actor<'_>,
+    client_id: &str,
+    change: AppChange,
+) -> Result<bool, ServiceError> {
     let app = load(core, client_id).await?;
     let mut problems = Vec::new();
     let name = match &change.client_name {
@@ -81,7 +95,10 @@ pub async fn edit_app(
         client_name,
         pii_mode: change.pii_mode.unwrap_or(app.pii_mode),
         scopes: after_scopes,
-        store: app.store.clone().map(Box::new),
+        store: match (&app.store, change.store) {
+            (Some(_), Some(new)) => Some(Box::new(new)),
+            (current, _) => current.clone().map(Box::new),
+        },
         token_lifetime_seconds: lifetime,
         allowed_addresses: addresses,
     };
@@ -91,7 +108,7 @@ pub async fn edit_app(
             client_name: &after.client_name,
             pii_mode: after.pii_mode,
             scopes: &after.scopes,
-            store: None,
+            store: after.store.as_deref(),
             token_lifetime_seconds: after.token_lifetime_seconds,
             allowed_addresses: &stored_addresses,
         };
@@ -103,6 +120,7 @@ pub async fn edit_app(
         let audit = actor.entry(&label, &app.client_id, event);
         core.store.update_app(app.id, edit, audit).await?;
         tracing::info!(client_id = %app.client_id, actor = %actor.log_name(), "app edited");
+        return Ok(true);
     }
-    super::show_app(core, &app.client_id).await
+    Ok(false)
 }

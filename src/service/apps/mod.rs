@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use crate::domain::{AuditEvent, PiiMode, SecretValue};
 use crate::store::{AuditEntry, StoreError};
 
-pub use edit::{AppChange, edit_app, max_token_lifetime};
+pub use edit::{AppChange, apply_edit, edit_app, max_token_lifetime};
 pub use ops::{add_secret, create_app, delete_app, delete_secret, register};
 pub use rules::{CheckedApp, check_new_app, check_new_app_of};
 pub use state::{StateChange, resume_app, revoke_tokens, suspend_app};

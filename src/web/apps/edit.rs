@@ -1,6 +1,7 @@
 //! Editing an app: client name, personal-data mode, scopes, access-token lifetime and allowed
 //! addresses, and a store app's logo, redirect URIs and PKCE flag (client code, client ID and kind never
-//! change). The lifetime and addresses follow `service::apps::rules`, as `edit_app` does.
+//! change). The form checks every field to show each message beside it, then saves through
+//! `service::apps::apply_edit`, which writes the change with its audit row.
 
 use crate::web::Path;
 use askama::Template;
@@ -9,17 +10,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::audit_entry;
 use super::detail::{back_to_app, load_app};
 use super::form::{
     FieldErrors, ScopeBox, ScopeGroup, StoreFields, Values, oidc_boxes, scope_groups,
     validate_details,
 };
-use crate::domain::audit::{AppSettings, Change};
-use crate::domain::{AllowedAddresses, AppKind, AuditEvent, PiiMode};
+use super::register::{actor, unexpected};
+use crate::domain::{AllowedAddresses, AppKind, PiiMode};
 use crate::http::ClientAddr;
 use crate::service::apps::{self as service, rules};
-use crate::store::AppEdit;
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
@@ -171,46 +170,24 @@ pub async fn submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
 
-    let mut before_scopes = app.scopes.clone();
-    before_scopes.sort_by_key(|s| state.catalog.position(s));
-    let before = AppSettings {
-        client_name: app.client_name.clone(),
-        pii_mode: app.pii_mode,
-        scopes: before_scopes,
-        store: app.store.clone().map(Box::new),
-        token_lifetime_seconds: app.token_lifetime_seconds,
-        allowed_addresses: AllowedAddresses::from_stored(&app.allowed_addresses).entries(),
+    let change = service::AppChange {
+        client_name: Some(client_name.clone()),
+        pii_mode: Some(pii_mode),
+        scopes: Some(scopes),
+        token_lifetime_seconds: Some(token_lifetime_seconds),
+        allowed_addresses: Some(allowed_addresses.entries()),
+        store,
     };
-    let after = AppSettings {
-        client_name,
-        pii_mode,
-        scopes,
-        store: store.map(Box::new),
-        token_lifetime_seconds,
-        allowed_addresses: allowed_addresses.entries(),
-    };
-    if before == after {
+    let changed = service::apply_edit(&state.core, actor(&user, addr), &app.client_id, change)
+        .await
+        .map_err(unexpected)?;
+    if !changed {
         return back_to_app(&user, &app.client_id, "Nothing changed.".into()).await;
     }
-    let edit = AppEdit {
-        client_name: &after.client_name,
-        pii_mode,
-        scopes: &after.scopes,
-        store: after.store.as_deref(),
-        token_lifetime_seconds,
-        allowed_addresses: &allowed_addresses.stored(),
-    };
-    let change = Change {
-        before,
-        after: after.clone(),
-    };
-    let audit = audit_entry(&user, addr, &app.client_id, AuditEvent::AppEdited(change));
-    state.store.update_app(app.id, edit, audit).await?;
-    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "app edited");
     back_to_app(
         &user,
         &app.client_id,
-        format!("Saved the changes to {}.", after.client_name),
+        format!("Saved the changes to {client_name}."),
     )
     .await
 }
