@@ -58,6 +58,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         identity: Arc::new(Identity {
             keys: Arc::new(keys),
             authenticator: Authenticator::new(clock.clone()),
+            refusals: identity::RefusalLog::new(clock.clone()),
         }),
         core: Core {
             clock,

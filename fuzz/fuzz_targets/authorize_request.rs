@@ -41,6 +41,10 @@ fn app(require_pkce: bool) -> AppDetail {
             post_logout_redirect_uris: Vec::new(),
             require_pkce,
         }),
+        suspended_at: None,
+        tokens_not_before: None,
+        token_lifetime_seconds: None,
+        allowed_addresses: String::new(),
     }
 }
 

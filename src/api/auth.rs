@@ -1,6 +1,6 @@
 //! Who is calling: an app with an access token it obtained with client credentials (`Authorization:
 //! Bearer`), active as introspection decides (signed by our keys for our issuer, unexpired, its secret
-//! still standing, not revoked), within its rate limit. `Reader` and `Manager` add the scope check, so
+//! still standing, not revoked, its app not suspended nor its tokens revoked since), within its rate limit. `Reader` and `Manager` add the scope check, so
 //! a handler cannot forget it.
 
 use std::num::NonZeroU32;
@@ -120,6 +120,11 @@ impl FromRequestParts<ApiState> for Caller {
             .secret_is_current(&claims.client_id, secret_id)
             .await?
             || state.store.token_is_revoked(&claims.jti).await?
+            || !state
+                .store
+                .app_standing(&claims.client_id)
+                .await?
+                .is_some_and(|standing| standing.admits(claims.iat))
         {
             return Err(ApiError::InvalidToken);
         }

@@ -10,6 +10,7 @@ mod extract;
 mod openapi;
 mod problem;
 mod secrets;
+mod state;
 mod view;
 mod write;
 
@@ -61,6 +62,9 @@ fn operations() -> OpenApiRouter<ApiState> {
         .routes(routes!(secrets::list_secrets, secrets::add_secret))
         .routes(routes!(secrets::delete_secret))
         .routes(routes!(secrets::rotate_secret))
+        .routes(routes!(state::suspend_app))
+        .routes(routes!(state::resume_app))
+        .routes(routes!(state::revoke_tokens))
         .routes(routes!(activity::list_activity))
         .routes(routes!(activity::export_activity))
         .routes(routes!(openapi::openapi_json))

@@ -63,6 +63,14 @@ pub struct App {
     pub kind: Kind,
     /// Its secrets (never their values).
     pub secrets: Vec<SecretRef>,
+    /// A suspended app gets no tokens and its tokens are inactive, until it is resumed.
+    pub suspended: bool,
+    /// Its own access-token lifetime in seconds; null: the server's.
+    #[schema(minimum = 60)]
+    pub token_lifetime_seconds: Option<i64>,
+    /// IP addresses and CIDR ranges it may ask for tokens from, normalised; empty: any address.
+    #[schema(example = json!(["203.0.113.7", "2001:db8::/32"]))]
+    pub allowed_addresses: Vec<String>,
 }
 
 /// A secret as part of its app: what identifies it, not how often it is used.
@@ -102,6 +110,10 @@ impl App {
                     expires_at: s.expires_at.map(rfc3339),
                 })
                 .collect(),
+            suspended: app.suspended_at.is_some(),
+            token_lifetime_seconds: app.token_lifetime_seconds,
+            allowed_addresses: crate::domain::AllowedAddresses::from_stored(&app.allowed_addresses)
+                .entries(),
         }
     }
 

@@ -159,9 +159,22 @@ pub struct AppPatch {
     pub pii: Option<Pii>,
     /// The whole new set, each held by the calling app.
     pub scopes: Option<Vec<String>>,
+    /// The app's own access-token lifetime in seconds, 60 up to the server's; `null`: the server's.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 60)]
+    pub token_lifetime_seconds: Option<Option<i64>>,
+    /// The whole new list of IP addresses and CIDR ranges (at most 50); empty: any address.
+    pub allowed_addresses: Option<Vec<String>>,
 }
 
-/// Change an app's name, personal-data mode or scopes.
+/// A field that is present, `null` included (`Some(None)`); an absent one is `None` by `default`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Change an app's name, personal-data mode, scopes, access-token lifetime or allowed addresses.
 #[utoipa::path(
     patch,
     path = "/api/v1/apps/{client_id}",
@@ -196,6 +209,9 @@ pub async fn update_app(
         client_name: body.client_name,
         pii_mode: body.pii.map(Into::into),
         scopes: body.scopes,
+        token_lifetime_seconds: body.token_lifetime_seconds,
+        allowed_addresses: body.allowed_addresses,
+        store: None,
     };
     service::edit_app(&state, actor(&caller), &app.client_id, change).await?;
     let app = load(&state, &client_id).await?;

@@ -1,6 +1,7 @@
 //! The words of the business. Input becomes these types at the edge ("parse, don't validate"), so the
 //! rest of the code never sees an unchecked client code, scope or secret.
 
+mod addresses;
 pub mod audit;
 mod codes;
 mod expiry;
@@ -10,6 +11,7 @@ mod scopes;
 mod secret;
 mod text;
 
+pub use addresses::{AllowedAddresses, MAX_ALLOWED_ADDRESSES};
 pub use audit::{AuditAction, AuditEvent, RecordedEvent, StoreSettings};
 pub use codes::{AccountCode, AppKind, ClientCode, ClientId};
 pub use expiry::{

@@ -1,6 +1,7 @@
 //! Whether an access token is active now, as introspection, revocation and userinfo ask: ours,
-//! unexpired, not revoked, and its source still standing (the secret that obtained it, or the
-//! person's grant it was issued from).
+//! unexpired, not revoked, its app neither suspended nor revoked since it was issued (`AppStanding`,
+//! which the admin API checks too), and its source still standing (the secret that obtained it, or
+//! the person's grant it was issued from).
 
 use super::IdentityState;
 use super::error::OAuthError;
@@ -39,6 +40,10 @@ pub async fn active_token(
     let Some(claims) = verified else {
         return Ok(None);
     };
+    match state.store.app_standing(&claims.client_id).await? {
+        Some(standing) if standing.admits(claims.iat) => {}
+        _ => return Ok(None),
+    }
     let grant = if let Some(secret_id) = jti::secret_id_of(&claims.jti) {
         if !state
             .store

@@ -23,7 +23,7 @@ use subtle::ConstantTimeEq;
 use super::error::OAuthError;
 use super::limits::AttemptLimits;
 use super::params::Params;
-use crate::domain::{AppKind, PasswordHasher, SecretValue};
+use crate::domain::{AllowedAddresses, AppKind, PasswordHasher, SecretValue};
 use crate::store::{ClientSecretRow, SecretUse, Store};
 
 /// How long one argon2 verification vouches for a secret in this process without being used.
@@ -44,6 +44,14 @@ pub struct AuthenticatedClient {
     pub scopes: Vec<String>,
     /// Which grant the client may use.
     pub kind: AppKind,
+    /// HTTP Basic was used (a refusal answers 401 with a challenge).
+    pub basic: bool,
+    /// The app is suspended: the token endpoint refuses it.
+    pub suspended: bool,
+    /// The app's own access-token lifetime; `None`: the server's.
+    pub token_lifetime_seconds: Option<i64>,
+    /// Where the app may ask for tokens from; empty: anywhere.
+    pub allowed_addresses: AllowedAddresses,
 }
 
 /// Decodes one half of a Basic credential: RFC 6749 §2.3.1 form-encodes id and secret before Basic.
@@ -183,14 +191,18 @@ impl Authenticator {
         };
         let tag = self.tag(row.secret_id, &row.secret_hash.0, &creds.secret);
         if self.recently_verified(row.secret_id, &tag) {
-            return self.accept(&creds.client_id, &row, addr).ok_or(fail);
+            return self
+                .accept(&creds.client_id, creds.basic, &row, addr)
+                .ok_or(fail);
         }
 
         let flight = self.flight(row.secret_id);
         let _turn = flight.lock().await;
         // Someone ahead of us in the queue may have verified this very secret meanwhile.
         if self.recently_verified(row.secret_id, &tag) {
-            return self.accept(&creds.client_id, &row, addr).ok_or(fail);
+            return self
+                .accept(&creds.client_id, creds.basic, &row, addr)
+                .ok_or(fail);
         }
         self.limits.admit(store, &creds.client_id, addr).await?;
         let ok = PasswordHasher
@@ -202,15 +214,19 @@ impl Authenticator {
         if let Ok(mut map) = self.verified.lock() {
             map.insert(row.secret_id, (tag, Instant::now()));
         }
-        self.accept(&creds.client_id, &row, addr).ok_or(fail)
+        self.accept(&creds.client_id, creds.basic, &row, addr)
+            .ok_or(fail)
     }
 
     /// The client, once its secret proved right: `None` when the secret has expired by the server's
     /// clock, checked after the proof (cached or not) so that an expired secret is refused exactly like
-    /// a wrong one, and costs what a wrong one costs.
+    /// a wrong one, and costs what a wrong one costs. The use is recorded ("last used", and from
+    /// where) only when the token endpoint will not refuse the app anyway (suspended, or asking from
+    /// an address it does not allow: `token::gate`).
     fn accept(
         &self,
         client_id: &str,
+        basic: bool,
         row: &ClientSecretRow,
         addr: Option<IpAddr>,
     ) -> Option<AuthenticatedClient> {
@@ -218,13 +234,20 @@ impl Authenticator {
         if row.expires_at.is_some_and(|end| end <= now) {
             return None;
         }
-        self.last_used()
-            .insert(row.secret_id, SecretUse { at: now, addr });
+        let allowed_addresses = AllowedAddresses::from_stored(&row.allowed_addresses);
+        if !row.suspended && allowed_addresses.allows(addr) {
+            self.last_used()
+                .insert(row.secret_id, SecretUse { at: now, addr });
+        }
         Some(AuthenticatedClient {
             client_id: client_id.to_owned(),
             secret_id: row.secret_id,
             scopes: row.scopes.clone(),
             kind: row.kind,
+            basic,
+            suspended: row.suspended,
+            token_lifetime_seconds: row.token_lifetime_seconds,
+            allowed_addresses,
         })
     }
 

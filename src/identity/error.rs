@@ -15,6 +15,12 @@ pub enum OAuthError {
     InvalidClient {
         basic: bool,
     },
+    /// The client proved its secret but may not have a token now (suspended, or asking from an address
+    /// it does not allow): `invalid_client` as for a wrong secret, saying why, since it is proven.
+    ClientRefused {
+        basic: bool,
+        why: &'static str,
+    },
     /// No client authentication at all (RFC 6749 §5.2 lists it under `invalid_client`): 401 with a
     /// challenge, naming the two methods.
     NoClientAuthentication,
@@ -54,7 +60,9 @@ impl OAuthError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) | Self::Shared(_) => "invalid_request",
-            Self::InvalidClient { .. } | Self::NoClientAuthentication => "invalid_client",
+            Self::InvalidClient { .. }
+            | Self::ClientRefused { .. }
+            | Self::NoClientAuthentication => "invalid_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::UnauthorizedClient(_) => "unauthorized_client",
@@ -91,6 +99,14 @@ impl IntoResponse for OAuthError {
                 },
                 // The same words whether the client ID exists or not.
                 "client authentication failed".to_owned(),
+            ),
+            Self::ClientRefused { basic, why } => (
+                if *basic {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                (*why).to_owned(),
             ),
             Self::NoClientAuthentication => (
                 StatusCode::UNAUTHORIZED,
@@ -150,7 +166,9 @@ impl IntoResponse for OAuthError {
             .into_response();
         let headers = response.headers_mut();
         match self {
-            Self::InvalidClient { basic: true } | Self::NoClientAuthentication => {
+            Self::InvalidClient { basic: true }
+            | Self::ClientRefused { basic: true, .. }
+            | Self::NoClientAuthentication => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"frontdesk\", charset=\"UTF-8\""),

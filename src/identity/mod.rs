@@ -10,6 +10,7 @@ pub mod introspect;
 mod limits;
 pub mod params;
 pub mod pkce;
+mod refusals;
 mod token;
 mod userinfo;
 
@@ -23,6 +24,7 @@ pub use crate::signing::KeyRing;
 pub use client_auth::Authenticator;
 pub use error::OAuthError;
 pub use extract::OAuthForm;
+pub use refusals::RefusalLog;
 
 use crate::http::door::door;
 use crate::state::Core;
@@ -32,6 +34,8 @@ pub struct Identity {
     /// Shared with the dashboard's door, which checks the id_tokens apps send to `/connect/endsession`.
     pub keys: Arc<KeyRing>,
     pub authenticator: Authenticator,
+    /// Bounds the audit rows of refused token requests.
+    pub refusals: refusals::RefusalLog,
 }
 
 /// What the identity door's handlers see: the core, and the identity server's own parts.

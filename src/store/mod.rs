@@ -45,7 +45,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::clock::Clock;
 
 pub use apps::{
-    AddSecretError, AppDetail, AppEdit, AppFilter, AppQuery, AppSort, AppSummary,
+    AddSecretError, AppDetail, AppEdit, AppFilter, AppQuery, AppSort, AppStanding, AppSummary,
     MAX_SECRETS_PER_APP, NewApp, NewSecret, RotateSecretError, Rotated, SecretInfo, UNUSED_DAYS,
 };
 pub use attempts::{AttemptCount, Limit, attempt_key};

@@ -97,8 +97,8 @@ impl TestApp {
         Self::serve(dir, database_url, idle, None, None).await
     }
 
-    /// A fresh frontdesk (with the admin and the member) that trusts `proxies`' X-Forwarded-For, as
-    /// `FRONTDESK_TRUSTED_PROXIES` would.
+    /// A fresh frontdesk (admin and member) that trusts `proxies` (`FRONTDESK_TRUSTED_PROXIES`), so
+    /// a test can speak for any client address through `X-Forwarded-For`.
     pub async fn spawn_trusting(proxies: &str) -> Self {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let database_url = database_url(&dir, "frontdesk.db").await;

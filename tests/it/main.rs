@@ -7,6 +7,7 @@
 
 mod activity_export;
 mod api;
+mod app_state;
 mod authorize;
 mod cli;
 mod cli_apps;

@@ -91,6 +91,7 @@ async fn a_program_edits_an_app_and_activity_names_it() {
         client_name: Some("Renamed".into()),
         pii_mode: Some(PiiMode::Retrieve),
         scopes: Some(vec!["reservations.read".into(), "setup.read".into()]),
+        ..AppChange::default()
     };
     let view = edit_app(&app.core, robot, &created.client_id, change.clone())
         .await

@@ -2,6 +2,7 @@
 //! (`service::apps`), so the rules and messages are the form's and Activity names the actor `cli`.
 
 mod secrets;
+mod state;
 mod text;
 
 use std::process::ExitCode;
@@ -68,6 +69,8 @@ pub enum AppsCommand {
     /// Add or delete an app's secrets.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    #[command(flatten)]
+    State(state::StateCommand),
 }
 
 /// Why a command refused; printed on standard error, and the process exits with 1.
@@ -102,6 +105,7 @@ pub(super) async fn run(cli: &Cli, command: &AppsCommand) -> Result<(), ExitCode
             | SecretsCommand::Delete { client_id, .. }
             | SecretsCommand::Rotate { client_id, .. },
         ) => client_id,
+        AppsCommand::State(command) => command.client_id(),
         AppsCommand::List { .. } | AppsCommand::Create { .. } => "",
     };
     match execute(&core, command).await {
@@ -252,6 +256,7 @@ async fn execute(core: &Core, command: &AppsCommand) -> Result<(), Refusal> {
             ))?;
         }
         AppsCommand::Secrets(command) => secrets::execute(core, command).await?,
+        AppsCommand::State(command) => state::execute(core, command).await?,
     }
     Ok(())
 }

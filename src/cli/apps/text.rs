@@ -29,13 +29,22 @@ pub fn table(apps: &[AppView]) -> String {
     if apps.is_empty() {
         return "no apps\n".to_owned();
     }
-    let header = ["CLIENT ID", "NAME", "KIND", "SCOPES", "SECRETS", "CREATED"];
+    let header = [
+        "CLIENT ID",
+        "NAME",
+        "KIND",
+        "STATUS",
+        "SCOPES",
+        "SECRETS",
+        "CREATED",
+    ];
     let mut rows = vec![header.map(String::from).to_vec()];
     rows.extend(apps.iter().map(|a| {
         vec![
             a.client_id.clone(),
             a.client_name.clone(),
             a.kind.as_str().to_owned(),
+            if a.suspended { "suspended" } else { "active" }.to_owned(),
             a.scopes.len().to_string(),
             a.secrets.len().to_string(),
             a.created_at.clone(),
@@ -59,7 +68,27 @@ pub fn app(app: &AppView) -> String {
         vec!["personal data:".into(), pii.to_owned()],
         vec!["scopes:".into(), app.scopes.join(", ")],
         vec!["created:".into(), app.created_at.clone()],
+        vec![
+            "status:".into(),
+            if app.suspended { "suspended" } else { "active" }.into(),
+        ],
+        vec![
+            "token lifetime:".into(),
+            app.token_lifetime_seconds
+                .map_or_else(|| "server default".into(), |s| format!("{s} seconds")),
+        ],
+        vec![
+            "allowed addresses:".into(),
+            if app.allowed_addresses.is_empty() {
+                "any".into()
+            } else {
+                app.allowed_addresses.join(", ")
+            },
+        ],
     ]);
+    if let Some(cut) = &app.tokens_not_before {
+        out.push_str(&format!("tokens issued before {cut} are revoked\n"));
+    }
     if app.secrets.is_empty() {
         out.push_str("no secrets: the app cannot request tokens\n");
         return out;

@@ -21,7 +21,7 @@ pub struct AppRegistration {
 }
 
 /// The settings of an app that an edit can change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AppSettings {
     pub client_name: String,
     pub pii_mode: PiiMode,
@@ -30,6 +30,12 @@ pub struct AppSettings {
     /// A store app's own settings; absent for a custom app. Boxed: audit events are many, store apps few.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<Box<StoreSettings>>,
+    /// The app's own access-token lifetime in seconds; absent: the server's (and in older rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_lifetime_seconds: Option<i64>,
+    /// Addresses and ranges allowed to ask for tokens, normalised; absent: any (and in older rows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_addresses: Vec<String>,
 }
 
 /// What only a store (authorization-code) app has. The URIs are kept as typed, in the order typed.
@@ -131,4 +137,19 @@ pub struct Disconnection {
     pub client_name: String,
     /// How many people's consents were removed.
     pub consents: usize,
+}
+
+/// What a revocation of all of an app's tokens ended besides its access tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokedTokens {
+    /// How many people's grants (with their refresh tokens) were revoked; 0 for a custom app.
+    pub grants: usize,
+}
+
+/// Why the token endpoint refused an app that proved its secret, and from where it asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// `address_not_allowed`.
+    pub reason: String,
+    pub address: Option<String>,
 }

@@ -10,8 +10,8 @@ mod details;
 
 pub use details::{
     AddedSecret, AppRegistration, AppSettings, Change, Connection, DeletedApp, Disconnection,
-    Invitation, Person, PersonChange, PersonSettings, Role, SecretLabel, SecretRotation,
-    StoreSettings,
+    Invitation, Person, PersonChange, PersonSettings, Refusal, RevokedTokens, Role, SecretLabel,
+    SecretRotation, StoreSettings,
 };
 
 /// Declares `AuditAction` with its stored text, so `ALL` cannot miss a variant.
@@ -69,6 +69,14 @@ audit_actions! {
     AppConnected = "app.connected",
     /// An admin disconnected a store app: its consents removed, its tokens revoked.
     AppDisconnected = "app.disconnected",
+    /// An admin suspended an app: the token endpoint refuses it, its tokens introspect inactive.
+    AppSuspended = "app.suspended",
+    /// An admin resumed a suspended app.
+    AppResumed = "app.resumed",
+    /// An admin revoked every token issued to an app so far (its secrets kept).
+    TokensRevoked = "app.tokens_revoked",
+    /// The token endpoint refused an app that proved its secret (e.g. from an address not allowed).
+    TokenRefused = "token.refused",
 }
 
 /// Stored action text this version does not know.
@@ -114,6 +122,10 @@ pub enum AuditEvent {
     PasswordReset,
     AppConnected(Connection),
     AppDisconnected(Disconnection),
+    AppSuspended,
+    AppResumed,
+    TokensRevoked(RevokedTokens),
+    TokenRefused(Refusal),
 }
 
 impl AuditEvent {
@@ -136,6 +148,10 @@ impl AuditEvent {
             Self::PasswordReset => AuditAction::PasswordReset,
             Self::AppConnected(_) => AuditAction::AppConnected,
             Self::AppDisconnected(_) => AuditAction::AppDisconnected,
+            Self::AppSuspended => AuditAction::AppSuspended,
+            Self::AppResumed => AuditAction::AppResumed,
+            Self::TokensRevoked(_) => AuditAction::TokensRevoked,
+            Self::TokenRefused(_) => AuditAction::TokenRefused,
         }
     }
 
@@ -157,9 +173,13 @@ impl AuditEvent {
             }
             Self::AppConnected(d) => to_value(d),
             Self::AppDisconnected(d) => to_value(d),
-            Self::SignedIn | Self::SignInFailed | Self::PasswordReset => {
-                Ok(Value::Object(serde_json::Map::new()))
-            }
+            Self::TokensRevoked(d) => to_value(d),
+            Self::TokenRefused(d) => to_value(d),
+            Self::SignedIn
+            | Self::SignInFailed
+            | Self::PasswordReset
+            | Self::AppSuspended
+            | Self::AppResumed => Ok(Value::Object(serde_json::Map::new())),
         }
     }
 
@@ -184,6 +204,10 @@ impl AuditEvent {
             AuditAction::PasswordReset => Self::PasswordReset,
             AuditAction::AppConnected => Self::AppConnected(read(details)?),
             AuditAction::AppDisconnected => Self::AppDisconnected(read(details)?),
+            AuditAction::AppSuspended => Self::AppSuspended,
+            AuditAction::AppResumed => Self::AppResumed,
+            AuditAction::TokensRevoked => Self::TokensRevoked(read(details)?),
+            AuditAction::TokenRefused => Self::TokenRefused(read(details)?),
         })
     }
 }
@@ -252,13 +276,13 @@ mod tests {
                         client_name: s("Voice"),
                         pii_mode: retrieve,
                         scopes: vec![s("setup.read")],
-                        store: None,
+                        ..AppSettings::default()
                     },
                     after: AppSettings {
                         client_name: s("Voice 2"),
                         pii_mode: PiiMode::DontRetrieve,
                         scopes: vec![],
-                        store: None,
+                        ..AppSettings::default()
                     },
                 }),
                 "app.edited",
@@ -377,6 +401,21 @@ mod tests {
                 }),
                 "app.disconnected",
                 json!({ "client_name": "Voice", "consents": 2 }),
+            ),
+            (AuditEvent::AppSuspended, "app.suspended", json!({})),
+            (AuditEvent::AppResumed, "app.resumed", json!({})),
+            (
+                AuditEvent::TokensRevoked(RevokedTokens { grants: 1 }),
+                "app.tokens_revoked",
+                json!({ "grants": 1 }),
+            ),
+            (
+                AuditEvent::TokenRefused(Refusal {
+                    reason: s("address_not_allowed"),
+                    address: Some(s("203.0.113.7")),
+                }),
+                "token.refused",
+                json!({ "reason": "address_not_allowed", "address": "203.0.113.7" }),
             ),
         ]
     }

@@ -21,7 +21,7 @@ pub(super) fn issue(
     }
     let scopes = granted_scopes(state, &client, requested)?;
 
-    let lifetime = state.config.token_lifetime.as_secs();
+    let lifetime = super::gate::lifetime(state, &client);
     let at = state.clock.now();
     let now = at.unix_timestamp();
     let claims = AccessClaims {
@@ -33,7 +33,7 @@ pub(super) fn issue(
         account_code: state.config.account_code.to_string(),
         iat: now,
         nbf: now,
-        exp: now + i64::try_from(lifetime).unwrap_or(3600),
+        exp: now + lifetime,
         jti: jti::for_secret(client.secret_id),
     };
     let keys = state.identity.keys.current();
@@ -41,7 +41,7 @@ pub(super) fn issue(
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
-        expires_in: lifetime,
+        expires_in: u64::try_from(lifetime).unwrap_or(0),
         scope: claims.scope.join(" "),
         refresh_token: None,
         id_token: None,

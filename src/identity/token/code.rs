@@ -96,7 +96,15 @@ pub(super) async fn exchange(
         profile: has(&scopes, "profile"),
     });
     tracing::info!(client_id = %grant.client_id, grant = grant_id, "authorization code exchanged");
-    person::respond(state, at, &grant, scopes, id_token, refresh)
+    person::respond(
+        state,
+        at,
+        &grant,
+        scopes,
+        id_token,
+        refresh,
+        super::gate::lifetime(state, client),
+    )
 }
 
 /// The code's bindings: its client, its lifetime, its redirect URI and its PKCE challenge.

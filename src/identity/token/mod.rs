@@ -4,6 +4,7 @@
 
 mod client_credentials;
 mod code;
+mod gate;
 mod person;
 mod refresh;
 
@@ -74,6 +75,7 @@ async fn issue(state: &IdentityState, form: OAuthForm) -> Result<TokenResponse, 
         .authenticator
         .authenticate(&state.store, creds, addr)
         .await?;
+    gate::admit(state, &client, addr).await?;
     match grant {
         Grant::ClientCredentials => client_credentials::issue(state, client, requested),
         Grant::AuthorizationCode => code::exchange(state, &client, &params).await,

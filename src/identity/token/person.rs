@@ -58,8 +58,8 @@ pub(super) struct IdTokenFor<'a> {
     pub profile: bool,
 }
 
-/// Signs the access token (scopes `scopes`, ending at the token lifetime or the grant's end if
-/// sooner) and, if asked, the id_token; the response carries `refresh_token` as given.
+/// Signs the access token (scopes `scopes`, ending after `lifetime` seconds (the app's or the
+/// server's) or at the grant's end if sooner) and, if asked, the id_token; the response carries `refresh_token` as given.
 pub(super) fn respond(
     state: &IdentityState,
     at: OffsetDateTime,
@@ -67,9 +67,9 @@ pub(super) fn respond(
     scopes: Vec<String>,
     id_token: Option<IdTokenFor<'_>>,
     refresh_token: Option<FreshRefresh>,
+    lifetime: i64,
 ) -> Result<TokenResponse, OAuthError> {
     let now = at.unix_timestamp();
-    let lifetime = i64::try_from(state.config.token_lifetime.as_secs()).unwrap_or(3600);
     // No access token outlives its grant: past its end the grant introspects inactive anyway, and a
     // resource server checking signatures alone should not be told otherwise.
     let exp = (now + lifetime).min(grant.expires_at.unix_timestamp());

@@ -81,7 +81,15 @@ pub(super) async fn refresh(
         nonce: None,
         profile: has(&token_scopes, "profile"),
     });
-    person::respond(state, at, &grant, scopes, id_token, Some(next))
+    person::respond(
+        state,
+        at,
+        &grant,
+        scopes,
+        id_token,
+        Some(next),
+        super::gate::lifetime(state, client),
+    )
 }
 
 /// The access token's scopes: the refresh token's, or (RFC 6749 §6) a subset the client asks for.

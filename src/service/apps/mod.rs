@@ -6,6 +6,7 @@ mod edit;
 mod ops;
 pub mod rules;
 mod secrets;
+mod state;
 mod view;
 
 use std::borrow::Cow;
@@ -14,13 +15,14 @@ use std::net::IpAddr;
 use crate::domain::{AuditEvent, PiiMode, SecretExpiry, SecretValue};
 use crate::store::{AuditEntry, StoreError};
 
-pub use edit::{AppChange, edit_app};
+pub use edit::{AppChange, apply_edit, edit_app, max_token_lifetime};
 pub use ops::{create_app, delete_app, register};
 pub use rules::{CheckedApp, check_new_app, check_new_app_of};
 pub use secrets::{
     DEFAULT_GRACE_DAYS, GRACE_RULE, MAX_GRACE_DAYS, RotatedSecret, Rotation, add_secret,
     delete_secret, grace_days, rotate_secret,
 };
+pub use state::{StateChange, resume_app, revoke_tokens, suspend_app};
 pub use view::{AppView, SecretView, list_apps, show_app};
 
 /// Who asks for a change; recorded in its audit row.

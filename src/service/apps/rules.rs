@@ -1,7 +1,9 @@
 //! The rules a new app's fields and a secret follow, in the form's words: the dashboard's forms, the
 //! command line, the seed file and the API all check with these, so a message reads the same everywhere.
 
-use crate::domain::{AppKind, ClientCode, ScopeCatalog, SecretValue, single_line};
+use crate::domain::{
+    AllowedAddresses, AppKind, ClientCode, ScopeCatalog, SecretValue, single_line,
+};
 
 use super::{FieldError, NewAppInput};
 
@@ -75,6 +77,41 @@ pub fn given_secret(secret: &SecretValue) -> Result<(), &'static str> {
     } else {
         Err(SECRET_RULE)
     }
+}
+
+/// The least an app's own access-token lifetime may be, in seconds (the most is the server's).
+pub const MIN_TOKEN_LIFETIME: i64 = 60;
+pub const LIFETIME_NOT_A_NUMBER: &str =
+    "Enter a whole number of seconds, or leave it empty for the server's default";
+
+/// An app's own access-token lifetime: `None` is the server's; otherwise 60 up to `max` seconds.
+pub fn token_lifetime(seconds: Option<i64>, max: i64) -> Result<Option<i64>, String> {
+    match seconds {
+        None => Ok(None),
+        Some(s) if (MIN_TOKEN_LIFETIME..=max.max(MIN_TOKEN_LIFETIME)).contains(&s) => Ok(Some(s)),
+        Some(_) => Err(format!(
+            "Use {MIN_TOKEN_LIFETIME} to {max} seconds, or leave it empty for the server's {max}"
+        )),
+    }
+}
+
+/// The lifetime as typed in a form or on the command line: empty (or `default`) is the server's.
+pub fn token_lifetime_text(raw: &str, max: i64) -> Result<Option<i64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    let seconds = raw
+        .parse::<i64>()
+        .map_err(|_| LIFETIME_NOT_A_NUMBER.to_owned())?;
+    token_lifetime(Some(seconds), max)
+}
+
+/// Allowed addresses as entries (the API, the command line) or typed lines (the form).
+pub fn allowed_addresses<'a>(
+    entries: impl IntoIterator<Item = &'a str>,
+) -> Result<AllowedAddresses, String> {
+    AllowedAddresses::parse_entries(entries.into_iter().flat_map(|e| e.split(['\n', ','])))
 }
 
 pub(super) fn field(field: &'static str, message: &str) -> FieldError {
@@ -198,6 +235,20 @@ mod tests {
         let found = messages(&bad);
         assert_eq!(found[0], ("client_code", "Enter a client code".to_owned()));
         assert_eq!(found[1].0, "client_name");
+    }
+
+    #[test]
+    fn a_lifetime_is_the_servers_or_60_up_to_its_maximum() {
+        assert_eq!(token_lifetime_text(" ", 3600), Ok(None));
+        assert_eq!(token_lifetime_text("default", 3600), Ok(None));
+        assert_eq!(token_lifetime_text("60", 3600), Ok(Some(60)));
+        assert_eq!(token_lifetime_text("3600", 3600), Ok(Some(3600)));
+        assert!(token_lifetime_text("59", 3600).is_err());
+        assert!(token_lifetime_text("3601", 3600).is_err());
+        assert_eq!(
+            token_lifetime_text("ten", 3600),
+            Err(LIFETIME_NOT_A_NUMBER.to_owned())
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::domain::{AppKind, PiiMode};
+use crate::domain::{AllowedAddresses, AppKind, PiiMode};
 use crate::state::Core;
 use crate::store::{AppDetail, AppFilter, AppQuery, AppSort, SecretInfo};
 
@@ -13,7 +13,8 @@ use super::ServiceError;
 use super::ops::load;
 
 /// One app: `{"client_id", "client_code", "client_name", "pii", "scopes", "created_at", "kind",
-/// "secrets"}`, times in RFC 3339.
+/// "secrets", "suspended", "tokens_not_before", "token_lifetime_seconds", "allowed_addresses"}`, times
+/// in RFC 3339.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AppView {
     pub client_id: String,
@@ -26,6 +27,13 @@ pub struct AppView {
     /// `custom` or `store`.
     pub kind: AppKind,
     pub secrets: Vec<SecretView>,
+    pub suspended: bool,
+    /// Access tokens issued up to this moment are inactive (Revoke all tokens); `None`: never revoked.
+    pub tokens_not_before: Option<String>,
+    /// The app's own access-token lifetime; `None`: the server's.
+    pub token_lifetime_seconds: Option<i64>,
+    /// Addresses and CIDR ranges allowed to ask for tokens, normalised; empty: any.
+    pub allowed_addresses: Vec<String>,
 }
 
 /// One secret of an app: its id and description, never its value.
@@ -62,6 +70,10 @@ impl AppView {
             created_at: rfc3339(app.created_at),
             kind: app.kind,
             secrets: app.secrets.iter().map(SecretView::of).collect(),
+            suspended: app.suspended_at.is_some(),
+            tokens_not_before: app.tokens_not_before.map(rfc3339),
+            token_lifetime_seconds: app.token_lifetime_seconds,
+            allowed_addresses: AllowedAddresses::from_stored(&app.allowed_addresses).entries(),
         }
     }
 }

@@ -33,6 +33,9 @@ pub async fn apply(core: &Core, plan: Plan) -> anyhow::Result<Applied> {
         apply_app(core, app, plan.prune, &mut applied)
             .await
             .map_err(|e| anyhow::anyhow!("{}: {e}", app.entry))?;
+        super::standing::apply(core, app, &mut applied)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", app.entry))?;
     }
     if plan.prune {
         for existing in apps::list_apps(core, crate::store::AppFilter::All).await? {
@@ -189,13 +192,13 @@ async fn update_settings(
         client_name: existing.client_name.clone(),
         pii_mode: existing.pii_mode,
         scopes,
-        store: None,
+        ..AppSettings::default()
     };
     let after = AppSettings {
         client_name: app.input.client_name.clone(),
         pii_mode: app.input.pii_mode,
         scopes: app.input.scopes.clone(),
-        store: None,
+        ..AppSettings::default()
     };
     if before == after {
         return Ok(());
@@ -204,6 +207,7 @@ async fn update_settings(
         client_name: Some(after.client_name),
         pii_mode: Some(after.pii_mode),
         scopes: Some(after.scopes),
+        ..apps::AppChange::default()
     };
     apps::edit_app(core, Actor::Cli, &app.client_id, change).await?;
     applied

@@ -30,6 +30,16 @@ pub struct PlannedApp {
     /// Checked; its secret description is the first secret's.
     pub input: NewAppInput,
     pub secrets: Vec<PlannedSecret>,
+    pub standing: PlannedStanding,
+}
+
+/// The app's standing and token settings as the file gives them, checked; `None`: left as it is.
+#[derive(Debug, Default)]
+pub struct PlannedStanding {
+    pub suspended: Option<bool>,
+    pub token_lifetime_seconds: Option<i64>,
+    /// Normalised.
+    pub allowed_addresses: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -112,6 +122,23 @@ async fn plan_app(
     };
     let checked = check_new_app_of(AppKind::Custom, &core.catalog, &input)
         .map_err(|problems| (entry.clone(), ServiceError::Invalid(problems).to_string()))?;
+    let max = crate::service::apps::max_token_lifetime(core);
+    let standing = PlannedStanding {
+        suspended: app.suspended,
+        token_lifetime_seconds: match app.token_lifetime_seconds {
+            None => None,
+            Some(s) => rules::token_lifetime(Some(s), max)
+                .map_err(|why| (entry.clone(), format!("token_lifetime_seconds: {why}")))?,
+        },
+        allowed_addresses: match &app.allowed_addresses {
+            None => None,
+            Some(list) => Some(
+                rules::allowed_addresses(list.iter().map(String::as_str))
+                    .map_err(|why| (entry.clone(), format!("allowed_addresses: {why}")))?
+                    .entries(),
+            ),
+        },
+    };
     let client_id = ClientId::of(
         AppKind::Custom,
         &core.config.account_code,
@@ -175,6 +202,7 @@ async fn plan_app(
         client_id,
         input,
         secrets,
+        standing,
     })
 }
 

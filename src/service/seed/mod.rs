@@ -7,13 +7,14 @@
 
 mod apply;
 mod check;
+mod standing;
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 pub use apply::{Applied, apply};
-pub use check::{Plan, PlannedApp, PlannedSecret, PlannedUser};
+pub use check::{Plan, PlannedApp, PlannedSecret, PlannedStanding, PlannedUser};
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
@@ -40,6 +41,12 @@ struct AppEntry {
     scopes: Vec<String>,
     #[serde(default)]
     secrets: Vec<SecretEntry>,
+    /// Suspended (`true`) or active (`false`); absent: left as it is.
+    suspended: Option<bool>,
+    /// The app's own access-token lifetime in seconds; absent: left as it is.
+    token_lifetime_seconds: Option<i64>,
+    /// Addresses and CIDR ranges it may request tokens from (`[]`: any); absent: left as it is.
+    allowed_addresses: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Copy, Deserialize)]

@@ -19,6 +19,10 @@ struct AppRow {
     kind: String,
     logo_url: Option<String>,
     require_pkce: bool,
+    suspended_at: Option<String>,
+    tokens_not_before: Option<String>,
+    token_lifetime_seconds: Option<i64>,
+    allowed_addresses: String,
 }
 
 impl Store {
@@ -41,7 +45,8 @@ impl Store {
                 let Some(row) = sqlx::query_as::<_, AppRow>(
                     "SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode,
                             a.created_at, u.display_name AS created_by, a.kind, a.logo_url,
-                            a.require_pkce
+                            a.require_pkce, a.suspended_at, a.tokens_not_before,
+                            a.token_lifetime_seconds, a.allowed_addresses
                      FROM apps a LEFT JOIN users u ON u.id = a.created_by
                      WHERE a.account_code = $1 AND a.client_id = $2",
                 )
@@ -101,6 +106,10 @@ impl Store {
                 secrets: secrets.into_iter().map(SecretInfo::from).collect(),
                 kind,
                 store,
+                suspended_at: row.suspended_at.as_deref().map(from_text),
+                tokens_not_before: row.tokens_not_before.as_deref().map(from_text),
+                token_lifetime_seconds: row.token_lifetime_seconds,
+                allowed_addresses: row.allowed_addresses,
             }
         }))
     }

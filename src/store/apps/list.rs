@@ -17,6 +17,7 @@ pub struct AppSummary {
     pub created_at: OffsetDateTime,
     /// The soonest expiry among its secrets (past ones included); `None` when none expires.
     pub next_expiry: Option<OffsetDateTime>,
+    pub suspended: bool,
 }
 
 /// Which apps the list shows, by the state of their secrets.
@@ -140,15 +141,25 @@ impl Store {
             AppSort::NameAz => "X.client_name ASC, X.id ASC",
             AppSort::NameZa => "X.client_name DESC, X.id DESC",
         };
-        type Row = (String, String, String, String, i64, String, Option<String>);
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            Option<String>,
+            bool,
+        );
         let rows: Vec<Row> = on_db!(&self.pool, p => {
             let mut qb = QueryBuilder::<Db>::new(
                 "SELECT p.client_id, p.client_code, p.client_name, p.pii_mode,
                         (SELECT COUNT(*) FROM app_scopes s WHERE s.app_id = p.id) AS scope_count,
                         p.created_at,
-                        (SELECT MIN(s.expires_at) FROM app_secrets s WHERE s.app_id = p.id)
+                        (SELECT MIN(s.expires_at) FROM app_secrets s WHERE s.app_id = p.id),
+                        p.suspended_at IS NOT NULL
                  FROM (SELECT a.id, a.client_id, a.client_code, a.client_name, a.pii_mode,
-                              a.created_at
+                              a.created_at, a.suspended_at
                        FROM apps a",
             );
             push_filter(&mut qb, q, now);
@@ -173,6 +184,7 @@ impl Store {
                     scope_count,
                     created_at,
                     expiry,
+                    suspended,
                 )| {
                     AppSummary {
                         client_id,
@@ -182,6 +194,7 @@ impl Store {
                         scope_count,
                         created_at: from_text(&created_at),
                         next_expiry: expiry.as_deref().map(from_text),
+                        suspended,
                     }
                 },
             )

@@ -5,6 +5,7 @@ mod detail;
 mod list;
 mod rotate;
 mod secrets;
+mod state;
 
 use time::OffsetDateTime;
 
@@ -15,6 +16,7 @@ use crate::domain::{AccountCode, AppKind, ClientCode, ClientId, PiiMode, StoreSe
 pub use list::{AppFilter, AppQuery, AppSort, AppSummary, UNUSED_DAYS};
 pub use rotate::{RotateSecretError, Rotated};
 pub use secrets::{AddSecretError, MAX_SECRETS_PER_APP, NewSecret, SecretInfo};
+pub use state::AppStanding;
 
 /// What the create form produced, already checked.
 pub struct NewApp<'a> {
@@ -46,6 +48,14 @@ pub struct AppDetail {
     pub kind: AppKind,
     /// `Some` exactly for a store app.
     pub store: Option<StoreSettings>,
+    /// When the app was suspended; `None`: active.
+    pub suspended_at: Option<OffsetDateTime>,
+    /// Access tokens issued before this are inactive (Revoke all tokens).
+    pub tokens_not_before: Option<OffsetDateTime>,
+    /// The app's own access-token lifetime; `None`: the server's.
+    pub token_lifetime_seconds: Option<i64>,
+    /// Normalised addresses and ranges, one per line; empty: any.
+    pub allowed_addresses: String,
 }
 
 /// The changes the edit form may make.
@@ -55,6 +65,10 @@ pub struct AppEdit<'a> {
     pub scopes: &'a [String],
     /// A store app's settings, replaced as a whole; `None` leaves them (a custom app has none).
     pub store: Option<&'a StoreSettings>,
+    /// `None`: the server's lifetime.
+    pub token_lifetime_seconds: Option<i64>,
+    /// Normalised, one per line; empty: any address.
+    pub allowed_addresses: &'a str,
 }
 
 /// Inserts the app's scopes inside transaction `$tx` (of either backend).
@@ -184,7 +198,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Changes name, personal-data mode and scopes, with the audit row, in one transaction.
+    /// Changes name, personal-data mode, scopes, token lifetime and allowed addresses, with the audit row, in one transaction.
     pub async fn update_app(
         &self,
         app_id: i64,
@@ -194,7 +208,8 @@ impl Store {
         let now = self.now_text();
         // Client IDs are ASCII, so SQL's lower() is enough for them; the name is lower-cased here.
         let update = "UPDATE apps
-             SET client_name = $1, search_text = $2 || ' ' || LOWER(client_id), pii_mode = $3
+             SET client_name = $1, search_text = $2 || ' ' || LOWER(client_id), pii_mode = $3,
+                 token_lifetime_seconds = $5, allowed_addresses = $6
              WHERE id = $4";
         on_db!(&self.pool, p => async {
             let mut tx = p.begin().await?;
@@ -203,6 +218,8 @@ impl Store {
                 .bind(edit.client_name.to_lowercase())
                 .bind(edit.pii_mode.as_str())
                 .bind(app_id)
+                .bind(edit.token_lifetime_seconds)
+                .bind(edit.allowed_addresses)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM app_scopes WHERE app_id = $1")

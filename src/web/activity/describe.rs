@@ -51,6 +51,18 @@ fn store_lines(store: &StoreSettings) -> Vec<String> {
     ]
 }
 
+fn lifetime(seconds: Option<i64>) -> String {
+    seconds.map_or_else(|| "server default".to_owned(), |s| format!("{s} seconds"))
+}
+
+fn addresses(list: &[String]) -> String {
+    if list.is_empty() {
+        "any".to_owned()
+    } else {
+        list.join(", ")
+    }
+}
+
 /// An event's title and what changed, one line each, as the Activity pages word them.
 pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
     let event = match event {
@@ -112,6 +124,18 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
                 let (old, new) = (store_lines(old), store_lines(new));
                 lines.extend(new.into_iter().filter(|line| !old.contains(line)));
             }
+            changed(
+                &mut lines,
+                "Access token lifetime",
+                &lifetime(before.token_lifetime_seconds),
+                &lifetime(after.token_lifetime_seconds),
+            );
+            changed(
+                &mut lines,
+                "Allowed addresses",
+                &addresses(&before.allowed_addresses),
+                &addresses(&after.allowed_addresses),
+            );
             ("App edited".into(), lines)
         }
         AuditEvent::SecretAdded(secret) => (
@@ -148,6 +172,19 @@ pub fn description(event: &RecordedEvent) -> (String, Vec<String>) {
         AuditEvent::AppDeleted(app) => (
             "App deleted".into(),
             vec![format!("Client name: {}", app.client_name)],
+        ),
+        AuditEvent::AppSuspended => ("App suspended".into(), Vec::new()),
+        AuditEvent::AppResumed => ("App resumed".into(), Vec::new()),
+        AuditEvent::TokensRevoked(revoked) => (
+            "All tokens revoked".into(),
+            vec![format!("Grants revoked: {}", revoked.grants)],
+        ),
+        AuditEvent::TokenRefused(refusal) => (
+            "Token refused".into(),
+            vec![format!(
+                "Address not allowed: {}",
+                refusal.address.as_deref().unwrap_or("(unknown)")
+            )],
         ),
         AuditEvent::SignedIn => ("Signed in".into(), Vec::new()),
         AuditEvent::SignInFailed => ("Sign-in failed".into(), Vec::new()),
@@ -219,7 +256,8 @@ mod tests {
     use crate::domain::PiiMode::{DontRetrieve, Retrieve};
     use crate::domain::audit::{
         AddedSecret, AppRegistration, AppSettings, Connection, DeletedApp, Disconnection,
-        Invitation, Person, PersonSettings, Role, SecretLabel, SecretRotation,
+        Invitation, Person, PersonSettings, Refusal, RevokedTokens, Role, SecretLabel,
+        SecretRotation,
     };
 
     fn app(name: &str, pii_mode: crate::domain::PiiMode, scopes: &[&str]) -> AppSettings {
@@ -227,7 +265,7 @@ mod tests {
             client_name: name.into(),
             pii_mode,
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            store: None,
+            ..AppSettings::default()
         }
     }
 
@@ -316,7 +354,10 @@ mod tests {
                 vec!["Scopes removed: setup.read, reservations.read"],
             ),
             (
-                edited(voice, app("Hotel voice", DontRetrieve, &["setup.read"])),
+                edited(
+                    voice.clone(),
+                    app("Hotel voice", DontRetrieve, &["setup.read"]),
+                ),
                 "App edited",
                 vec![
                     "Client name: Voice → Hotel voice",
@@ -460,6 +501,36 @@ mod tests {
                 }),
                 "App disconnected",
                 vec!["Client name: Voice", "Consents removed: 1"],
+            ),
+            (
+                edited(
+                    voice.clone(),
+                    AppSettings {
+                        token_lifetime_seconds: Some(600),
+                        allowed_addresses: vec!["203.0.113.7".into(), "2001:db8::/32".into()],
+                        ..voice.clone()
+                    },
+                ),
+                "App edited",
+                vec![
+                    "Access token lifetime: server default \u{2192} 600 seconds",
+                    "Allowed addresses: any \u{2192} 203.0.113.7, 2001:db8::/32",
+                ],
+            ),
+            (AuditEvent::AppSuspended, "App suspended", vec![]),
+            (AuditEvent::AppResumed, "App resumed", vec![]),
+            (
+                AuditEvent::TokensRevoked(RevokedTokens { grants: 2 }),
+                "All tokens revoked",
+                vec!["Grants revoked: 2"],
+            ),
+            (
+                AuditEvent::TokenRefused(Refusal {
+                    reason: "address_not_allowed".into(),
+                    address: Some("198.51.100.9".into()),
+                }),
+                "Token refused",
+                vec!["Address not allowed: 198.51.100.9"],
             ),
         ]
     }

@@ -57,6 +57,10 @@ struct AppPage {
     events: Vec<EventView>,
     /// A store app's connection to the account, if anyone authorized it.
     connection: Option<ConnectionRow>,
+    suspended: Option<Moment>,
+    tokens_revoked: Option<Moment>,
+    server_lifetime: i64,
+    allowed_addresses: Vec<String>,
 }
 
 /// The app's scopes under their APIs, in catalog order, with display names (a store app's OpenID
@@ -155,6 +159,11 @@ pub async fn show(
     render(&AppPage {
         layout: user.layout("connected-apps"),
         connection,
+        suspended: app.suspended_at.map(Moment::of),
+        tokens_revoked: app.tokens_not_before.map(Moment::of),
+        server_lifetime: apps::max_token_lifetime(&state.core),
+        allowed_addresses: crate::domain::AllowedAddresses::from_stored(&app.allowed_addresses)
+            .entries(),
         pii_label: app.pii_mode.label(),
         created: Moment::of(app.created_at),
         groups: granted_groups(&state, &app.scopes),

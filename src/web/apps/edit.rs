@@ -1,5 +1,7 @@
-//! Editing an app: client name, personal-data mode and scopes, and a store app's logo, redirect URIs and
-//! PKCE flag (client code, client ID and kind never change).
+//! Editing an app: client name, personal-data mode, scopes, access-token lifetime and allowed
+//! addresses, and a store app's logo, redirect URIs and PKCE flag (client code, client ID and kind never
+//! change). The form checks every field to show each message beside it, then saves through
+//! `service::apps::apply_edit`, which writes the change with its audit row.
 
 use crate::web::Path;
 use askama::Template;
@@ -8,16 +10,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::audit_entry;
 use super::detail::{back_to_app, load_app};
 use super::form::{
     FieldErrors, ScopeBox, ScopeGroup, StoreFields, Values, oidc_boxes, scope_groups,
     validate_details,
 };
-use crate::domain::audit::{AppSettings, Change};
-use crate::domain::{AppKind, AuditEvent, PiiMode};
+use super::register::{actor, unexpected};
+use crate::domain::{AllowedAddresses, AppKind, PiiMode};
 use crate::http::ClientAddr;
-use crate::store::AppEdit;
+use crate::service::apps::{self as service, rules};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
@@ -26,6 +27,8 @@ use crate::web::{AccountAdmin, Checkbox, CsrfForm, Layout, render};
 #[template(path = "apps/connected-apps/edit.html")]
 struct EditPage {
     layout: Layout,
+    /// The server's access-token lifetime, the most an app's own may be.
+    max_lifetime: i64,
     client_id: String,
     client_code: String,
     client_name: String,
@@ -45,6 +48,7 @@ fn page(
     errors: FieldErrors,
 ) -> EditPage {
     EditPage {
+        max_lifetime: service::max_token_lifetime(&state.core),
         client_id: app.client_id.clone(),
         client_code: app.client_code.clone(),
         client_name: app.client_name.clone(),
@@ -71,6 +75,13 @@ pub async fn show(
         client_name: app.client_name.clone(),
         pii_retrieve: app.pii_mode == PiiMode::Retrieve,
         scopes: app.scopes.iter().cloned().collect(),
+        token_lifetime: app
+            .token_lifetime_seconds
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        allowed_addresses: AllowedAddresses::from_stored(&app.allowed_addresses)
+            .entries()
+            .join("\n"),
         ..Values::default()
     };
     let values = match &app.store {
@@ -98,6 +109,8 @@ pub struct EditForm {
     redirect_uris: String,
     post_logout_redirect_uris: String,
     require_pkce: Checkbox,
+    token_lifetime_seconds: String,
+    allowed_addresses: String,
 }
 
 pub async fn submit(
@@ -127,13 +140,29 @@ pub async fn submit(
         AppKind::Store => store_fields.validate(&mut errors),
         AppKind::Custom => None,
     };
-    let (Some((client_name, pii_mode, scopes)), true) =
-        (details, store.is_some() == (app.kind == AppKind::Store))
+    let max = service::max_token_lifetime(&state.core);
+    let lifetime = rules::token_lifetime_text(&form.token_lifetime_seconds, max)
+        .map_err(|e| errors.token_lifetime_seconds = Some(e));
+    let addresses = rules::allowed_addresses([form.allowed_addresses.as_str()])
+        .map_err(|e| errors.allowed_addresses = Some(e));
+    let (
+        Some((client_name, pii_mode, scopes)),
+        true,
+        Ok(token_lifetime_seconds),
+        Ok(allowed_addresses),
+    ) = (
+        details,
+        store.is_some() == (app.kind == AppKind::Store),
+        lifetime,
+        addresses,
+    )
     else {
         let mut values = Values {
             client_name: form.client_name,
             pii_retrieve: form.pii_mode == PiiMode::Retrieve.as_str(),
             scopes: form.scopes.into_iter().collect(),
+            token_lifetime: form.token_lifetime_seconds,
+            allowed_addresses: form.allowed_addresses,
             ..Values::default()
         };
         store_fields.keep(&mut values);
@@ -141,40 +170,24 @@ pub async fn submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
 
-    let mut before_scopes = app.scopes.clone();
-    before_scopes.sort_by_key(|s| state.catalog.position(s));
-    let before = AppSettings {
-        client_name: app.client_name.clone(),
-        pii_mode: app.pii_mode,
-        scopes: before_scopes,
-        store: app.store.clone().map(Box::new),
+    let change = service::AppChange {
+        client_name: Some(client_name.clone()),
+        pii_mode: Some(pii_mode),
+        scopes: Some(scopes),
+        token_lifetime_seconds: Some(token_lifetime_seconds),
+        allowed_addresses: Some(allowed_addresses.entries()),
+        store,
     };
-    let after = AppSettings {
-        client_name,
-        pii_mode,
-        scopes,
-        store: store.map(Box::new),
-    };
-    if before == after {
+    let changed = service::apply_edit(&state.core, actor(&user, addr), &app.client_id, change)
+        .await
+        .map_err(unexpected)?;
+    if !changed {
         return back_to_app(&user, &app.client_id, "Nothing changed.".into()).await;
     }
-    let edit = AppEdit {
-        client_name: &after.client_name,
-        pii_mode,
-        scopes: &after.scopes,
-        store: after.store.as_deref(),
-    };
-    let change = Change {
-        before,
-        after: after.clone(),
-    };
-    let audit = audit_entry(&user, addr, &app.client_id, AuditEvent::AppEdited(change));
-    state.store.update_app(app.id, edit, audit).await?;
-    tracing::info!(client_id = %app.client_id, user_id = user.user.id, "app edited");
     back_to_app(
         &user,
         &app.client_id,
-        format!("Saved the changes to {}.", after.client_name),
+        format!("Saved the changes to {client_name}."),
     )
     .await
 }

@@ -31,6 +31,9 @@ pub struct Values {
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
     pub require_pkce: bool,
+    /// The edit form's access-token lifetime (empty: the server's) and allowed addresses, as typed.
+    pub token_lifetime: String,
+    pub allowed_addresses: String,
 }
 
 impl Values {
@@ -89,6 +92,8 @@ pub struct FieldErrors {
     pub logo_url: Option<&'static str>,
     pub redirect_uris: Option<&'static str>,
     pub post_logout_redirect_uris: Option<&'static str>,
+    pub token_lifetime_seconds: Option<String>,
+    pub allowed_addresses: Option<String>,
 }
 
 impl FieldErrors {
@@ -102,10 +107,12 @@ impl FieldErrors {
             || self.logo_url.is_some()
             || self.redirect_uris.is_some()
             || self.post_logout_redirect_uris.is_some()
+            || self.token_lifetime_seconds.is_some()
+            || self.allowed_addresses.is_some()
     }
 
     /// (field id, message) in form order, for the summary at the top of the form.
-    pub fn summary(&self) -> Vec<(&'static str, &'static str)> {
+    pub fn summary(&self) -> Vec<(&'static str, &str)> {
         [
             ("client_code", self.client_code),
             ("client_name", self.client_name),
@@ -116,6 +123,11 @@ impl FieldErrors {
             ("secret_description", self.secret_description),
             ("expires", self.expires),
             ("scopes", self.scopes),
+            (
+                "token_lifetime_seconds",
+                self.token_lifetime_seconds.as_deref(),
+            ),
+            ("allowed_addresses", self.allowed_addresses.as_deref()),
         ]
         .into_iter()
         .filter_map(|(id, msg)| msg.map(|m| (id, m)))

@@ -24,6 +24,7 @@ pub struct AppRow {
     pub created: Moment,
     /// Its secrets' soonest expiry.
     pub expiry: Option<ExpiryView>,
+    pub suspended: bool,
 }
 
 /// The list's state, as the URL holds it: `?q=&filter=&sort=&page=`.
@@ -127,6 +128,7 @@ pub async fn list(
             scope_count: a.scope_count,
             pii_label: a.pii_mode.label(),
             expiry: a.next_expiry.map(|at| ExpiryView::of(at, now)),
+            suspended: a.suspended,
         })
         .collect();
     let shown = i64::try_from(apps.len()).unwrap_or(0);

@@ -11,6 +11,7 @@ mod list;
 mod register;
 mod rotate;
 mod secrets;
+mod state;
 mod store;
 
 use axum::Router;
@@ -42,6 +43,18 @@ pub fn router() -> Router<WebState> {
         .route(
             "/apps/connected-apps/{client_id}/delete",
             get(detail::confirm_delete).post(detail::delete),
+        )
+        .route(
+            "/apps/connected-apps/{client_id}/suspend",
+            get(state::confirm_suspend).post(state::suspend),
+        )
+        .route(
+            "/apps/connected-apps/{client_id}/resume",
+            axum::routing::post(state::resume),
+        )
+        .route(
+            "/apps/connected-apps/{client_id}/revoke-tokens",
+            get(state::confirm_revoke).post(state::revoke),
         )
         .route(
             "/apps/connected-apps/{client_id}/disconnect",

@@ -27,6 +27,7 @@ pub struct StoreAppRow {
     pub client_name: String,
     pub client_id: String,
     pub created: Moment,
+    pub suspended: bool,
 }
 
 #[derive(Template)]
@@ -59,6 +60,7 @@ pub async fn list(
             created: Moment::of(a.created_at),
             client_name: a.client_name,
             client_id: a.client_id,
+            suspended: a.suspended,
         })
         .collect();
     render(&ListPage {
