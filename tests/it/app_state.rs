@@ -775,3 +775,42 @@ async fn the_seed_file_sets_standing_and_token_settings_idempotently() {
     assert!(e.to_string().contains("nope"), "{e}");
     assert_eq!(app.app_events().await, events);
 }
+
+/// A refused request is no use of the secret: "last used" (and from where) moves only for tokens
+/// actually issued, so a suspended app or a blocked address cannot make a dormant app look alive.
+#[tokio::test]
+async fn only_requests_that_get_a_token_count_as_the_secrets_last_use() {
+    let app = TestApp::spawn_trusting("127.0.0.1/32, ::1").await;
+    let (id, secret) = app.register_app("QUIET", &["setup.read"]).await;
+    let admin = app.admin().await;
+    let last_use = || async {
+        app.identity
+            .authenticator
+            .flush_last_used(&app.store)
+            .await
+            .unwrap();
+        let row: (Option<String>, Option<String>) = frontdesk::on_db!(app.store.pool(), p => {
+            sqlx::query_as("SELECT last_used_at, last_used_addr FROM app_secrets")
+                .fetch_one(p)
+                .await
+        })
+        .unwrap();
+        row
+    };
+    edit_limits(&admin, &id, "", "192.0.2.0/24").await;
+    let (status, _) = token(&app, &id, &secret, Some("198.51.100.1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(last_use().await, (None, None));
+
+    confirm(&admin, &id, "suspend").await;
+    let (status, _) = token(&app, &id, &secret, Some("192.0.2.5")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(last_use().await, (None, None));
+
+    resume(&admin, &id).await;
+    let (status, _) = token(&app, &id, &secret, Some("192.0.2.5")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (at, from) = last_use().await;
+    assert!(at.is_some());
+    assert_eq!(from.as_deref(), Some("192.0.2.5"));
+}
