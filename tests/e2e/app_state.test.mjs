@@ -30,10 +30,10 @@ test("an admin suspends the app after confirming, sees the badge, and resumes it
   await signIn(page, admin);
   await page.goto(appUrl);
   await axe(page, "app page (active)");
-  await page.getByRole("link", { name: "Suspend app" }).click();
+  await page.getByRole("link", { name: "Suspend", exact: true }).click();
   await page.getByRole("heading", { level: 1, name: `Suspend ${appName}?` }).waitFor();
   await axe(page, "suspend confirmation");
-  await page.getByRole("button", { name: "Suspend app" }).click();
+  await page.getByRole("button", { name: "Suspend", exact: true }).click();
 
   await page.getByRole("heading", { level: 1, name: new RegExp(appName) }).waitFor();
   const heading = page.getByRole("heading", { level: 1 });
@@ -48,10 +48,10 @@ test("an admin suspends the app after confirming, sees the badge, and resumes it
   await axe(page, "connected apps with a suspended app");
 
   await row.getByRole("link", { name: appName }).click();
-  await page.getByRole("button", { name: "Resume app" }).click();
+  await page.getByRole("button", { name: "Resume", exact: true }).click();
   await page.getByText(`Resumed ${appName}.`).waitFor();
   assert.doesNotMatch(await page.getByRole("heading", { level: 1 }).innerText(), /Suspended/);
-  await page.getByRole("link", { name: "Suspend app" }).waitFor();
+  await page.getByRole("link", { name: "Suspend", exact: true }).waitFor();
   await axe(page, "app page (resumed)");
   await page.close();
 });

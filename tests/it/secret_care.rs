@@ -257,7 +257,7 @@ async fn the_list_filters_expiring_soon_expired_and_unused_apps_with_the_search(
     assert_eq!(listed(&page), [soon.as_str()]);
     assert_eq!(
         text(&page, "#filter option[selected]").as_deref(),
-        Some("Expiring soon (14 days)")
+        Some("Expiring soon")
     );
     let page = admin.page("/apps/connected-apps").await;
     let soon_row = select(&page, "tbody tr")

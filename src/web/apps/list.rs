@@ -40,11 +40,7 @@ pub struct ListParams {
 /// The list's filters by the state of the apps' secrets.
 const FILTERS: [(&str, &str, AppFilter); 4] = [
     ("all", "All apps", AppFilter::All),
-    (
-        "expiring-soon",
-        "Expiring soon (14 days)",
-        AppFilter::ExpiringSoon,
-    ),
+    ("expiring-soon", "Expiring soon", AppFilter::ExpiringSoon),
     ("expired", "Expired", AppFilter::Expired),
     ("unused", "Not used for 90 days", AppFilter::Unused),
 ];
