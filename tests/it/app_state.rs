@@ -814,3 +814,33 @@ async fn only_requests_that_get_a_token_count_as_the_secrets_last_use() {
     assert!(at.is_some());
     assert_eq!(from.as_deref(), Some("192.0.2.5"));
 }
+
+/// A suspended store app starts no sign-in: `/connect/authorize` sends the browser back to it with
+/// `unauthorized_client` (and its `state`), and after Resume the request goes through again.
+#[tokio::test]
+async fn a_suspended_store_app_starts_no_sign_in() {
+    use crate::authorize::{authorize_path, location, param};
+    let app = TestApp::spawn().await;
+    let (id, _) = crate::store_apps::register_store_app(&app, "paused").await;
+    let admin = app.admin().await;
+    confirm(&admin, &id, "suspend").await;
+    let path = authorize_path(&id, &[], &[]);
+    for who in [&admin, &Person::at(&app.base)] {
+        let r = who.get(&path).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let back = location(&r);
+        assert_eq!(back.path(), "/callback");
+        assert_eq!(
+            param(&back, "error").as_deref(),
+            Some("unauthorized_client")
+        );
+        assert_eq!(
+            param(&back, "error_description").as_deref(),
+            Some("this client is suspended")
+        );
+        assert_eq!(param(&back, "state").as_deref(), Some("st-123"));
+    }
+    resume(&admin, &id).await;
+    let r = admin.get(&path).await;
+    assert_eq!(r.status(), StatusCode::OK, "the consent page again");
+}

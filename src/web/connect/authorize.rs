@@ -222,7 +222,20 @@ async fn load_and_check(
         .store
         .app_detail(&state.config.account_code, client_id)
         .await?;
-    Ok(request::check(params, app, &state.catalog))
+    let checked = request::check(params, app, &state.catalog);
+    // A suspended app starts no sign-in (its codes could not be exchanged anyway): said to the app,
+    // whose redirect URI is trusted by now.
+    if let Ok((app, checked)) = &checked
+        && app.suspended_at.is_some()
+    {
+        return Ok(Err(Refusal::Redirect {
+            redirect_uri: checked.redirect_uri.clone(),
+            error: "unauthorized_client",
+            description: "this client is suspended".to_owned(),
+            state: checked.state.clone(),
+        }));
+    }
+    Ok(checked)
 }
 
 /// Stores a code for the request and sends it to the app.
