@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::ApiState;
 use super::apps::{app_response, load};
-use super::auth::Manager;
+use super::auth::{Caller, Manager};
 use super::extract::{IfMatch, Path};
 use super::problem::ApiError;
 use super::view::App;
@@ -38,14 +38,10 @@ pub async fn suspend_app(
     Path(client_id): Path<String>,
     if_match: IfMatch,
 ) -> Result<Response, ApiError> {
-    let app = load(&state, &client_id).await?;
-    if_match.check(&App::of(&app, &state.catalog).etag())?;
-    if app.client_id == caller.client_id {
-        return Err(ApiError::Conflict("an app cannot suspend itself".into()));
-    }
-    service::suspend_app(&state, actor(&caller), &app.client_id).await?;
-    let app = load(&state, &client_id).await?;
-    Ok(app_response(&state, &app).into_response())
+    let not_on_itself = Some("an app cannot suspend itself");
+    let app = checked(&state, &caller, &client_id, &if_match, not_on_itself).await?;
+    service::suspend_app(&state, actor(&caller), &app).await?;
+    afterwards(&state, &app).await
 }
 
 /// Resume a suspended app: its secrets work again, and its tokens not otherwise ended are active again.
@@ -72,11 +68,9 @@ pub async fn resume_app(
     Path(client_id): Path<String>,
     if_match: IfMatch,
 ) -> Result<Response, ApiError> {
-    let app = load(&state, &client_id).await?;
-    if_match.check(&App::of(&app, &state.catalog).etag())?;
-    service::resume_app(&state, actor(&caller), &app.client_id).await?;
-    let app = load(&state, &client_id).await?;
-    Ok(app_response(&state, &app).into_response())
+    let app = checked(&state, &caller, &client_id, &if_match, None).await?;
+    service::resume_app(&state, actor(&caller), &app).await?;
+    afterwards(&state, &app).await
 }
 
 /// Revoke every token the app holds: access tokens issued up to now (within the same second included)
@@ -106,15 +100,35 @@ pub async fn revoke_tokens(
     Path(client_id): Path<String>,
     if_match: IfMatch,
 ) -> Result<Response, ApiError> {
-    let app = load(&state, &client_id).await?;
+    let not_on_itself = Some(
+        "an app cannot revoke its own tokens through the API; ask an admin or use another app",
+    );
+    let app = checked(&state, &caller, &client_id, &if_match, not_on_itself).await?;
+    service::revoke_tokens(&state, actor(&caller), &app).await?;
+    afterwards(&state, &app).await
+}
+
+/// What every action here checks first: the app exists, `If-Match` holds its ETag, and, when
+/// `not_on_itself` says why, the caller is not the app itself. The app's client ID, as stored.
+async fn checked(
+    state: &ApiState,
+    caller: &Caller,
+    client_id: &str,
+    if_match: &IfMatch,
+    not_on_itself: Option<&str>,
+) -> Result<String, ApiError> {
+    let app = load(state, client_id).await?;
     if_match.check(&App::of(&app, &state.catalog).etag())?;
-    if app.client_id == caller.client_id {
-        return Err(ApiError::Conflict(
-            "an app cannot revoke its own tokens through the API; ask an admin or use another app"
-                .into(),
-        ));
+    if let Some(why) = not_on_itself
+        && app.client_id == caller.client_id
+    {
+        return Err(ApiError::Conflict(why.into()));
     }
-    service::revoke_tokens(&state, actor(&caller), &app.client_id).await?;
-    let app = load(&state, &client_id).await?;
-    Ok(app_response(&state, &app).into_response())
+    Ok(app.client_id)
+}
+
+/// The app as the action left it, with its ETag.
+async fn afterwards(state: &ApiState, client_id: &str) -> Result<Response, ApiError> {
+    let app = load(state, client_id).await?;
+    Ok(app_response(state, &app).into_response())
 }
