@@ -3,8 +3,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -15,7 +14,7 @@ use super::problem::ApiError;
 use super::view::{Paging, rfc3339};
 use super::{ApiState, json};
 use crate::domain::RecordedEvent;
-use crate::http::NO_STORE;
+use crate::http::download;
 use crate::service::activity::{ExportFormat, date_range, export};
 use crate::store::AuditFilter;
 
@@ -196,15 +195,7 @@ pub async fn export_activity(
         Format::Csv => ExportFormat::Csv,
         Format::Jsonl => ExportFormat::JsonLines,
     };
-    let today = state.clock.now().date();
+    let file_name = format.file_name(state.clock.now().date());
     let body = Body::from_stream(export(state.store.clone(), filter, format));
-    Ok((
-        NO_STORE,
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (header::CONTENT_DISPOSITION, format.attachment(today)),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(format.content_type(), &file_name, body))
 }

@@ -43,6 +43,28 @@ pub const NO_STORE: [(HeaderName, &str); 2] = [
     (header::PRAGMA, "no-cache"),
 ];
 
+/// A file to save rather than show (`Content-Disposition: attachment` with `file_name`), kept by no
+/// cache since it holds an account's records.
+pub fn download(
+    content_type: &'static str,
+    file_name: &str,
+    body: axum::body::Body,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        NO_STORE,
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// Wraps the whole router, outermost, so nothing answers without these headers.
 pub fn secure(router: Router) -> Router {
     router

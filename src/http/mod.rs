@@ -14,4 +14,4 @@ pub mod urlencoded;
 
 pub use client_addr::ClientAddr;
 pub use door::MAX_BODY_BYTES;
-pub use headers::NO_STORE;
+pub use headers::{NO_STORE, download};

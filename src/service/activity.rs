@@ -92,11 +92,6 @@ impl ExportFormat {
             today.day()
         )
     }
-
-    /// The `Content-Disposition` of an export made on `today`.
-    pub fn attachment(self, today: Date) -> String {
-        format!("attachment; filename=\"{}\"", self.file_name(today))
-    }
 }
 
 /// The row's time in RFC 3339, UTC.

@@ -3,11 +3,10 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::{ActivityParams, Filters, refused_dates};
-use crate::http::NO_STORE;
+use crate::http::download;
 use crate::service::activity::{ExportFormat, export};
 use crate::web::error::AppError;
 use crate::web::{AccountAdmin, Query, WebState};
@@ -17,7 +16,7 @@ pub async fn export_csv(
     state: State<WebState>,
     params: Query<ActivityParams>,
 ) -> Result<Response, AppError> {
-    download(admin, state, params, ExportFormat::Csv).await
+    export_as(admin, state, params, ExportFormat::Csv).await
 }
 
 pub async fn export_jsonl(
@@ -25,10 +24,10 @@ pub async fn export_jsonl(
     state: State<WebState>,
     params: Query<ActivityParams>,
 ) -> Result<Response, AppError> {
-    download(admin, state, params, ExportFormat::JsonLines).await
+    export_as(admin, state, params, ExportFormat::JsonLines).await
 }
 
-async fn download(
+async fn export_as(
     AccountAdmin(user): AccountAdmin,
     State(state): State<WebState>,
     Query(params): Query<ActivityParams>,
@@ -39,15 +38,7 @@ async fn download(
         Ok(filter) => filter,
         Err(refused) => return refused_dates(&user, &state, filters, &refused).await,
     };
-    let today = state.clock.now().date();
+    let file_name = format.file_name(state.clock.now().date());
     let body = Body::from_stream(export(state.store.clone(), filter, format));
-    Ok((
-        NO_STORE,
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (header::CONTENT_DISPOSITION, format.attachment(today)),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(format.content_type(), &file_name, body))
 }
