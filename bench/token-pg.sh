@@ -19,7 +19,14 @@
 # On this 2-CPU machine, wrk, PostgreSQL, nginx and the instances share the same two cores, so the two
 # instances behind nginx show what the balancer costs, not what a second machine would add.
 #
-# What it found (2026-11, 2 CPUs): PostgreSQL reaches 0.69x of SQLite, target missed. On the idle machine,
+# It also prints each set-up's CPU per token from /proc (the instance's, and PostgreSQL's server
+# processes'), and the instance-only ratio: tokens per CPU second of the instance, which is what a
+# deployment with PostgreSQL on a machine of its own scales by.
+# 2026-11-30 (idle machine, 2 rounds of 10 s): SQLite 5,128 tokens/s, PostgreSQL 3,528 (0.69x, target
+# missed on one shared machine), two instances behind nginx 2,659; CPU per token: SQLite instance 349 us,
+# PostgreSQL instance 411 us + PostgreSQL server 112 us: per CPU second of the instance itself 0.85x.
+#
+# What it found before (2026-11, 2 CPUs): PostgreSQL reaches 0.69x of SQLite, target missed. On the idle machine,
 # 2 rounds of 10 s: SQLite 5,849 tokens/s (p99 1.3 ms), PostgreSQL 4,040 (p99 2.4 ms), two PostgreSQL
 # instances behind nginx 3,052 (p99 2.9 ms). (With another build running: 0.57x to 0.76x.) The cost is
 # CPU on the same two cores, measured per token from /proc (utime + stime) over interleaved 6 s runs:
@@ -140,13 +147,29 @@ if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
   done
 fi
 
-declare -A SUM_RPS=() SUM_P50=() SUM_P99=() SUM_ERR=()
+# CPU time (clock ticks, user + system) of one process, and of every PostgreSQL server process.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+pg_ticks() {
+  local total=0 p
+  for p in $(pgrep -x postgres); do total=$((total + $(cpu_ticks "$p" 2>/dev/null || echo 0))); done
+  echo "$total"
+}
+declare -A CPU_PID=([sqlite]=${PID[sqlite]} [postgres]=${PID[pg1]})
+
+declare -A SUM_RPS=() SUM_P50=() SUM_P99=() SUM_ERR=() SUM_REQ=() SUM_CPU=() SUM_PGCPU=()
 TABLE=()
 TOTAL_ERRORS=0
 for round in $(seq "$ROUNDS"); do
   for s in "${SETUPS[@]}"; do
     say "round $round/$ROUNDS: ${LABEL[$s]}, wrk $THREADS thread $CONNECTIONS connections $DURATION ..."
+    cpu0=0 pg0=$(pg_ticks)
+    [ -n "${CPU_PID[$s]:-}" ] && cpu0=$(cpu_ticks "${CPU_PID[$s]}")
     run_token_wrk "$round-$s" "${URL[$s]}" "${AUTH[$s]}" "$DURATION"
+    if [ -n "${CPU_PID[$s]:-}" ]; then
+      SUM_CPU[$s]=$((${SUM_CPU[$s]:-0} + $(cpu_ticks "${CPU_PID[$s]}") - cpu0))
+      SUM_PGCPU[$s]=$((${SUM_PGCPU[$s]:-0} + $(pg_ticks) - pg0))
+      SUM_REQ[$s]=$((${SUM_REQ[$s]:-0} + $(awk '/requests in/ { print $1; exit }' "$TMP/wrk-$round-$s.txt")))
+    fi
     SUM_RPS[$s]=$((${SUM_RPS[$s]:-0} + RPS))
     SUM_P50[$s]=$(awk -v a="${SUM_P50[$s]:-0}" -v b="$P50" 'BEGIN { print a + b }')
     SUM_P99[$s]=$(awk -v a="${SUM_P99[$s]:-0}" -v b="$P99" 'BEGIN { print a + b }')
@@ -174,6 +197,17 @@ PAIR=$(awk -v p="${SUM_RPS[nginx]}" -v s="${SUM_RPS[postgres]}" 'BEGIN { printf 
 printf 'PostgreSQL / SQLite, one instance: %sx (target >= 0.8x: %s)\n' "$RATIO" \
   "$(awk -v r="$RATIO" 'BEGIN { print (r >= 0.8 ? "met" : "MISSED") }')"
 printf 'two instances behind nginx / one instance, PostgreSQL: %sx (same 2 CPUs: the cost of the balancer)\n' "$PAIR"
+# What the throughput ratio hides on one machine: PostgreSQL's own CPU comes out of the instance's
+# cores. Per token, from /proc (user + system) over the measured runs:
+HZ=$(getconf CLK_TCK)
+us() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }'; }
+SQ_US=$(us "${SUM_CPU[sqlite]}" "${SUM_REQ[sqlite]}")
+PG_US=$(us "${SUM_CPU[postgres]}" "${SUM_REQ[postgres]}")
+PG_SERVER_US=$(us "${SUM_PGCPU[postgres]}" "${SUM_REQ[postgres]}")
+printf 'CPU per token: SQLite instance %s us; PostgreSQL instance %s us + PostgreSQL server %s us\n' \
+  "$SQ_US" "$PG_US" "$PG_SERVER_US"
+printf 'tokens per CPU second of the instance itself (the database on a machine of its own), PostgreSQL / SQLite: %sx\n' \
+  "$(awk -v a="$SQ_US" -v b="$PG_US" 'BEGIN { printf "%.2f", a / b }')"
 
 if ((TOTAL_ERRORS)); then
   say "measured runs had $TOTAL_ERRORS errors (see above)"
