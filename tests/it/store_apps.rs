@@ -286,3 +286,35 @@ async fn custom_apps_can_neither_see_nor_be_granted_the_openid_connect_scopes() 
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// A store app's page sits under My store apps for an admin (breadcrumb and the side menu's current
+/// page), and under Connected apps for a member, who has no My store apps.
+#[tokio::test]
+async fn a_store_apps_page_sits_under_my_store_apps_for_admins() {
+    let app = TestApp::spawn().await;
+    let (client_id, _) = register_store_app(&app, "helper").await;
+    let url = format!("/apps/connected-apps/{client_id}");
+    for (person, crumb, href) in [
+        (app.admin().await, "My store apps", "/apps/store-apps"),
+        (app.member().await, "Connected apps", "/apps/connected-apps"),
+    ] {
+        let page = person.page(&url).await;
+        let link = select(&page, "nav.crumbs a");
+        assert_eq!(link.len(), 1);
+        assert_eq!(link[0].text().collect::<String>(), crumb);
+        assert_eq!(link[0].value().attr("href"), Some(href));
+        let current = select(&page, "nav.sidenav a[aria-current='page']");
+        assert_eq!(current[0].value().attr("href"), Some(href));
+    }
+    // A custom app stays under Connected apps.
+    let (custom, _) = app.register_app("PLAIN", &["setup.read"]).await;
+    let page = app
+        .admin()
+        .await
+        .page(&format!("/apps/connected-apps/{custom}"))
+        .await;
+    assert_eq!(
+        select(&page, "nav.crumbs a")[0].value().attr("href"),
+        Some("/apps/connected-apps")
+    );
+}

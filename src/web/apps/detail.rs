@@ -156,8 +156,15 @@ pub async fn show(
         Some(_) => find_connection(&state, &app.client_id).await?,
         None => None,
     };
+    // A store app is found under My store apps, which only admins have; members reach it from
+    // Connected apps.
+    let section = if app.store.is_some() && user.user.is_admin {
+        "store-apps"
+    } else {
+        "connected-apps"
+    };
     render(&AppPage {
-        layout: user.layout("connected-apps"),
+        layout: user.layout(section),
         connection,
         suspended: app.suspended_at.map(Moment::of),
         tokens_revoked: app.tokens_not_before.map(Moment::of),
