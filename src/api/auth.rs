@@ -15,7 +15,6 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use super::ApiState;
 use super::problem::ApiError;
 use crate::signing::jti;
-use crate::signing::jwt;
 
 /// Lets an app read apps, their secrets (never values) and the activity.
 pub const READ_SCOPE: &str = "frontdesk:apps.read";
@@ -99,18 +98,16 @@ impl FromRequestParts<ApiState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
         let token = bearer(parts)?.ok_or(ApiError::NoToken)?;
-        let issuer = &state.config.public_url;
-        let now = state.clock.now().unix_timestamp();
-        let mut claims = jwt::verify(&state.keys.current(), token, issuer, now);
-        if claims.is_none() && jwt::unknown_kid(&state.keys.current(), token) {
-            // A key another instance has just started signing with: look once (as introspection does).
-            state
-                .keys
-                .reload_if_rotated(&state.store, state.clock.now())
-                .await?;
-            claims = jwt::verify(&state.keys.current(), token, issuer, now);
-        }
-        let claims = claims.ok_or(ApiError::InvalidToken)?;
+        let claims = state
+            .keys
+            .verify_access(
+                &state.store,
+                token,
+                &state.config.public_url,
+                state.clock.now(),
+            )
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
         // A person's grant (a store app's token) is refused: this API is for apps acting as themselves.
         let secret_id = jti::secret_id_of(&claims.jti).ok_or(ApiError::InvalidToken)?;
         // Counted once the signature is ours, so nobody can spend another client's allowance.

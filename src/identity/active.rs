@@ -6,7 +6,7 @@
 use super::IdentityState;
 use super::error::OAuthError;
 use crate::signing::jti;
-use crate::signing::jwt::{self, AccessClaims};
+use crate::signing::jwt::AccessClaims;
 use crate::store::GrantRow;
 
 /// An active access token's claims, with its grant when a person's grant issued it.
@@ -20,23 +20,13 @@ pub async fn active_token(
     state: &IdentityState,
     token: &str,
 ) -> Result<Option<ActiveToken>, OAuthError> {
-    let issuer = &state.config.public_url;
     let at = state.clock.now();
-    let now = at.unix_timestamp();
-    let keys = state.identity.keys.current();
-    let mut verified = jwt::verify(&keys, token, issuer, now);
-    if verified.is_none() && jwt::unknown_kid(&keys, token) {
-        // Signed by a key another instance has just started with (`FRONTDESK_KEY_ACTIVATION_SECONDS=0`)
-        // before this one reloaded its keys: look once. Costs one small query per unknown kid, behind
-        // client authentication; a token that verifies never gets here.
-        state
-            .identity
-            .keys
-            .reload_if_rotated(&state.store, state.clock.now())
-            .await
-            .map_err(OAuthError::Server)?;
-        verified = jwt::verify(&state.identity.keys.current(), token, issuer, now);
-    }
+    let verified = state
+        .identity
+        .keys
+        .verify_access(&state.store, token, &state.config.public_url, at)
+        .await
+        .map_err(OAuthError::Server)?;
     let Some(claims) = verified else {
         return Ok(None);
     };

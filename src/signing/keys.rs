@@ -6,7 +6,6 @@
 //! between them: by then each has reloaded its keys (every `BACKGROUND_TICK`) and published the new
 //! one, and a resource server that cached the JWKS has had time to fetch it again.
 
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use aws_lc_rs::encoding::AsDer;
@@ -71,12 +70,6 @@ impl KeySet {
     pub fn find(&self, kid: &str) -> Option<&PublishedKey> {
         self.published.iter().find(|k| k.jwk.kid == kid)
     }
-}
-
-/// Holds the current `KeySet`; swapped whole when keys change.
-pub struct KeyRing {
-    current: RwLock<Arc<KeySet>>,
-    token_lifetime: Duration,
 }
 
 fn jwk_of(pair: &RsaKeyPair) -> Jwk {
@@ -180,7 +173,7 @@ pub fn states(
         .collect()
 }
 
-async fn load_set(
+pub(super) async fn load_set(
     store: &Store,
     token_lifetime: Duration,
     now: OffsetDateTime,
@@ -238,48 +231,4 @@ async fn load_set(
         upcoming,
         published,
     })
-}
-
-impl KeyRing {
-    /// Loads the keys, generating the first one on a new database.
-    pub async fn load(
-        store: &Store,
-        token_lifetime: Duration,
-        now: OffsetDateTime,
-    ) -> anyhow::Result<Self> {
-        Ok(Self {
-            current: RwLock::new(Arc::new(load_set(store, token_lifetime, now).await?)),
-            token_lifetime,
-        })
-    }
-
-    pub fn current(&self) -> Arc<KeySet> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Reloads from the database: picks up a rotation done by another process and drops keys whose
-    /// tokens have all expired.
-    pub async fn reload(&self, store: &Store, now: OffsetDateTime) -> anyhow::Result<()> {
-        let set = Arc::new(load_set(store, self.token_lifetime, now).await?);
-        match self.current.write() {
-            Ok(mut guard) => *guard = set,
-            Err(poisoned) => *poisoned.into_inner() = set,
-        }
-        Ok(())
-    }
-
-    /// Reloads only when a newer key exists than the one signing now.
-    pub async fn reload_if_rotated(
-        &self,
-        store: &Store,
-        now: OffsetDateTime,
-    ) -> anyhow::Result<()> {
-        if store.newest_signing_key_id().await? != Some(self.current().newest_id) {
-            self.reload(store, now).await?;
-        }
-        Ok(())
-    }
 }
