@@ -19,38 +19,56 @@ pub struct ConnectedApp {
     pub people: i64,
 }
 
+/// Connected store apps, each with the person who connected it first and how many people have: the
+/// query of `connected_apps` and `connected_app`, which add their order or their app.
+const CONNECTED: &str =
+    "SELECT a.client_id, a.client_name, a.logo_url, u.display_name, u.email, c.created_at,
+            (SELECT COUNT(*) FROM consents n WHERE n.app_id = a.id)
+     FROM apps a
+     JOIN consents c ON c.app_id = a.id
+     JOIN users u ON u.id = c.user_id
+     WHERE c.user_id = (SELECT f.user_id FROM consents f WHERE f.app_id = a.id
+                        ORDER BY f.created_at, f.user_id LIMIT 1)";
+
+type ConnectedRow = (String, String, Option<String>, String, String, String, i64);
+
+fn connected_app(
+    (client_id, client_name, logo_url, by, by_email, at, people): ConnectedRow,
+) -> ConnectedApp {
+    ConnectedApp {
+        client_id,
+        client_name,
+        logo_url,
+        connected_by: by,
+        connected_by_email: by_email,
+        connected_at: from_text(&at),
+        people,
+    }
+}
+
 impl Store {
     /// Store apps with at least one consent, most recently connected first.
     pub async fn connected_apps(&self) -> Result<Vec<ConnectedApp>, StoreError> {
-        type Row = (String, String, Option<String>, String, String, String, i64);
-        let rows: Vec<Row> = on_db!(&self.pool, p => {
-            sqlx::query_as(
-                "SELECT a.client_id, a.client_name, a.logo_url, u.display_name, u.email, c.created_at,
-                     (SELECT COUNT(*) FROM consents n WHERE n.app_id = a.id)
-                 FROM apps a
-                 JOIN consents c ON c.app_id = a.id
-                 JOIN users u ON u.id = c.user_id
-                 WHERE c.user_id = (SELECT f.user_id FROM consents f WHERE f.app_id = a.id
-                                    ORDER BY f.created_at, f.user_id LIMIT 1)
-                 ORDER BY c.created_at DESC, a.id DESC",
-            )
-            .fetch_all(p)
-            .await
+        let rows: Vec<ConnectedRow> = on_db!(&self.pool, p => {
+            sqlx::query_as(&format!("{CONNECTED} ORDER BY c.created_at DESC, a.id DESC"))
+                .fetch_all(p)
+                .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(client_id, client_name, logo_url, by, by_email, at, people)| ConnectedApp {
-                    client_id,
-                    client_name,
-                    logo_url,
-                    connected_by: by,
-                    connected_by_email: by_email,
-                    connected_at: from_text(&at),
-                    people,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(connected_app).collect())
+    }
+
+    /// Store app `client_id` as `connected_apps` lists it, if anyone has authorized it.
+    pub async fn connected_app(&self, client_id: &str) -> Result<Option<ConnectedApp>, StoreError> {
+        if !crate::store::searchable(client_id) {
+            return Ok(None);
+        }
+        let row: Option<ConnectedRow> = on_db!(&self.pool, p => {
+            sqlx::query_as(&format!("{CONNECTED} AND a.client_id = $1"))
+                .bind(client_id)
+                .fetch_optional(p)
+                .await
+        })?;
+        Ok(row.map(connected_app))
     }
 
     /// Disconnects store app `client_id` from the account: deletes every consent it has and revokes

@@ -54,10 +54,11 @@ pub async fn find_connection(
     state: &WebState,
     client_id: &str,
 ) -> Result<Option<ConnectionRow>, AppError> {
-    Ok(connection_rows(state)
+    Ok(state
+        .store
+        .connected_app(client_id)
         .await?
-        .into_iter()
-        .find(|c| c.client_id == client_id))
+        .map(ConnectionRow::of))
 }
 
 #[derive(Template)]
