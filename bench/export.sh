@@ -45,21 +45,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-start_server() { # the binary itself, so $! is the server and /proc/$!/status its memory
-  PORT=$(free_port)
-  BASE="http://127.0.0.1:$PORT"
-  FRONTDESK_LISTEN="127.0.0.1:$PORT" DATABASE_URL="sqlite://$DB" \
-    FRONTDESK_ADMIN_EMAIL="$ADMIN_EMAIL" FRONTDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
-    "$BIN" >>"$TMP/server.log" 2>&1 </dev/null &
-  SERVER_PID=$!
-  for _ in $(seq 300); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; die "frontdesk exited during start-up"; }
-    curl -fsS -o /dev/null --max-time 1 "$BASE/login" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  die "frontdesk did not answer /login within 30 s"
-}
-
 stop_server() {
   local pid=$SERVER_PID
   SERVER_PID=
@@ -91,13 +76,9 @@ FROM n;
 COMMIT;
 SQL
   start_server
-  local jar="$TMP/$n/cookies.txt" csrf code
+  local jar="$TMP/$n/cookies.txt"
   local C=(curl -sS --max-time 600 -c "$jar" -b "$jar")
-  "${C[@]}" -o "$TMP/$n/login.html" "$BASE/login"
-  csrf=$(input_value 'name="csrf_token"' "$TMP/$n/login.html")
-  code=$("${C[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
-    --data-urlencode "email=$ADMIN_EMAIL" --data-urlencode "password=$ADMIN_PASSWORD" "$BASE/login")
-  [ "$code" = 303 ] || die "sign-in answered $code, expected 303"
+  sign_in_admin "$jar"
   local before after t0 t1 t2 rows
   reset_peak
   before=$(rss_kib)

@@ -178,3 +178,37 @@ run_token_wrk() {
     grep -E '^BENCH_(STATUSES|SOCKET)' "$out" | sed 's/^/    /' >&2 || true
   fi
 }
+
+# start_server: the binary itself on a free port (not cargo run), so $SERVER_PID is the server and
+# /proc/$SERVER_PID/status its memory. Reads BIN, DB (a SQLite file), TMP, ADMIN_EMAIL, ADMIN_PASSWORD;
+# sets PORT, BASE, SERVER_PID; dies unless /login answers within 30 s.
+start_server() {
+  PORT=$(free_port)
+  BASE="http://127.0.0.1:$PORT"
+  FRONTDESK_LISTEN="127.0.0.1:$PORT" DATABASE_URL="sqlite://$DB" \
+    FRONTDESK_ADMIN_EMAIL="$ADMIN_EMAIL" FRONTDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
+    "$BIN" >>"$TMP/server.log" 2>&1 </dev/null &
+  SERVER_PID=$!
+  say "starting frontdesk on $BASE (pid $SERVER_PID) ..."
+  local i
+  for i in $(seq 300); do # up to 30 s
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; die "frontdesk exited during start-up"; }
+    curl -fsS -o /dev/null --max-time 1 "$BASE/login" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$TMP/server.log" >&2
+  die "frontdesk did not answer /login within 30 s"
+}
+
+# sign_in_admin JAR: signs in at $BASE as ADMIN_EMAIL through the form, the session kept in cookie jar
+# JAR; dies unless the form answers 303.
+sign_in_admin() {
+  local jar=$1 csrf code
+  local C=(curl -sS --max-time 10 -c "$jar" -b "$jar")
+  "${C[@]}" -o "$jar.login.html" "$BASE/login"
+  csrf=$(input_value 'name="csrf_token"' "$jar.login.html")
+  [ -n "$csrf" ] || die "no csrf_token on /login"
+  code=$("${C[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+    --data-urlencode "email=$ADMIN_EMAIL" --data-urlencode "password=$ADMIN_PASSWORD" "$BASE/login")
+  [ "$code" = 303 ] || die "sign-in answered $code, expected 303"
+}

@@ -72,24 +72,6 @@ trap 'exit 143' TERM
 DB="$TMP/db/bench.db"
 db() { timeout 120 sqlite3 -bail -batch "$DB" "$@"; }
 
-start_server() { # starts the binary itself (not cargo run), so $! is the server and /proc/$!/status its memory
-  PORT=$(free_port)
-  BASE="http://127.0.0.1:$PORT"
-  FRONTDESK_LISTEN="127.0.0.1:$PORT" DATABASE_URL="sqlite://$DB" \
-    FRONTDESK_ADMIN_EMAIL="$ADMIN_EMAIL" FRONTDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" RUST_LOG=warn \
-    "$BIN" >>"$TMP/server.log" 2>&1 </dev/null &
-  SERVER_PID=$!
-  say "starting frontdesk on $BASE (pid $SERVER_PID) ..."
-  local i
-  for i in $(seq 300); do # up to 30 s
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; die "frontdesk exited during start-up"; }
-    curl -fsS -o /dev/null --max-time 1 "$BASE/login" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  cat "$TMP/server.log" >&2
-  die "frontdesk did not answer /login within 30 s"
-}
-
 stop_server() { # graceful stop (SIGTERM), so the database is closed and its WAL checkpointed
   local pid=$SERVER_PID
   SERVER_PID=
@@ -187,13 +169,7 @@ plural() { if (($1 == 1)); then echo app; else echo apps; fi; }
 start_server
 
 JAR="$TMP/cookies.txt"
-C=(curl -sS --max-time 10 -c "$JAR" -b "$JAR")
-"${C[@]}" -o "$TMP/login.html" "$BASE/login"
-csrf=$(input_value 'name="csrf_token"' "$TMP/login.html")
-[ -n "$csrf" ] || die "no csrf_token on /login"
-code=$("${C[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
-  --data-urlencode "email=$ADMIN_EMAIL" --data-urlencode "password=$ADMIN_PASSWORD" "$BASE/login")
-[ "$code" = 303 ] || die "sign-in answered $code, expected 303"
+sign_in_admin "$JAR"
 # Netscape cookie jar: name in column 6, value in column 7 (HttpOnly lines start with #HttpOnly_).
 COOKIE=$(awk -F '\t' '$6 == "frontdesk_session" { v = $7 } END { print v }' "$JAR")
 [ -n "$COOKIE" ] || die "no frontdesk_session cookie after sign-in"
