@@ -195,7 +195,7 @@ for i in "${!NAMES[@]}"; do
   [ "$code" = 200 ] || die "${LABELS[$i]} (${URLS[$i]}) answered $code, expected 200"
   grep -qF "${EXPECT_SHOWING[$i]}" "$out" ||
     die "${LABELS[$i]}: no \"${EXPECT_SHOWING[$i]}\" on the page ($(grep -m1 -o 'Showing [^<]*' "$out" || true))"
-  rows=$(grep -c '<td><code>DEMO-SP-' "$out" || true)
+  rows=$(grep -c '<td class="client-id"><code>DEMO-SP-' "$out" || true)
   [ "$rows" = "${EXPECT_ROWS[$i]}" ] || die "${LABELS[$i]}: $rows rows, expected ${EXPECT_ROWS[$i]}"
   first=$(grep -m1 -o '<td><a href="/apps/connected-apps/[^"]*">[^<]*</a></td>' "$out" |
     sed -n '1s/.*">\([^<]*\)<\/a><\/td>/\1/p' || true)
