@@ -10,8 +10,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-const FORM: &str = "application/x-www-form-urlencoded";
-
 fn app_url(id: &str) -> String {
     format!("/apps/connected-apps/{id}")
 }
@@ -23,35 +21,14 @@ async fn token(
     secret: &str,
     forwarded: Option<&str>,
 ) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/connect/token", app.base))
-        .basic_auth(id, Some(secret))
-        .header("content-type", FORM)
-        .body("grant_type=client_credentials");
-    if let Some(addr) = forwarded {
-        request = request.header("x-forwarded-for", addr);
-    }
-    let r = request.send().await.unwrap();
-    (r.status(), r.json().await.unwrap())
+    let (status, _, body) = client_credentials(app, id, secret, forwarded).await;
+    (status, body)
 }
 
 async fn access_token(app: &TestApp, id: &str, secret: &str) -> String {
     let (status, body) = token(app, id, secret, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["access_token"].as_str().unwrap().to_owned()
-}
-
-async fn active(app: &TestApp, caller: (&str, &str), token: &str) -> bool {
-    let r = reqwest::Client::new()
-        .post(format!("{}/connect/introspect", app.base))
-        .basic_auth(caller.0, Some(caller.1))
-        .header("content-type", FORM)
-        .body(format!("token={token}"))
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
-    v["active"].as_bool().unwrap()
 }
 
 fn claims_of(token: &str) -> Value {

@@ -494,6 +494,40 @@ pub async fn served_jwks<T: serde::de::DeserializeOwned>(app: &TestApp) -> T {
 }
 
 /// A client with no cookie jar that does not follow redirects: someone replaying a copied cookie.
+/// A client-credentials request with HTTP Basic, as if forwarded for `forwarded_for` when given
+/// (`X-Forwarded-For`, honoured only from a trusted proxy): status, headers and JSON body.
+pub async fn client_credentials(
+    app: &TestApp,
+    id: &str,
+    secret: &str,
+    forwarded_for: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/connect/token", app.base))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")]);
+    if let Some(addr) = forwarded_for {
+        request = request.header("x-forwarded-for", addr);
+    }
+    let r = request.send().await.unwrap();
+    let (status, headers) = (r.status(), r.headers().clone());
+    (status, headers, r.json().await.unwrap_or_default())
+}
+
+/// Whether introspection, asked by the app `caller` (client ID, secret), finds `token` active.
+pub async fn active(app: &TestApp, caller: (&str, &str), token: &str) -> bool {
+    let r = reqwest::Client::new()
+        .post(format!("{}/connect/introspect", app.base))
+        .basic_auth(caller.0, Some(caller.1))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.unwrap();
+    v["active"].as_bool().unwrap()
+}
+
 pub fn bare_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())

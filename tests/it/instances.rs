@@ -27,18 +27,6 @@ async fn token(app: &TestApp, id: &str, secret: &str) -> String {
     body["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn active(app: &TestApp, caller: (&str, &str), token: &str) -> bool {
-    let r = reqwest::Client::new()
-        .post(format!("{}/connect/introspect", app.base))
-        .basic_auth(caller.0, Some(caller.1))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json::<Value>().await.unwrap()["active"] == true
-}
-
 fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }

@@ -30,19 +30,6 @@ async fn token_status(app: &TestApp, id: &str, secret: &str) -> (StatusCode, Val
     (r.status(), r.json().await.unwrap())
 }
 
-async fn active(app: &TestApp, caller: (&str, &str), token: &str) -> bool {
-    let r = reqwest::Client::new()
-        .post(format!("{}/connect/introspect", app.base))
-        .basic_auth(caller.0, Some(caller.1))
-        .header("content-type", FORM)
-        .body(format!("token={token}"))
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
-    v["active"].as_bool().unwrap()
-}
-
 /// Adds a secret through the dashboard; returns the new secret.
 async fn add_secret(admin: &Person, id: &str, description: &str) -> String {
     let url = format!("{}/secrets/new", app_url(id));

@@ -17,26 +17,16 @@ fn app_url(id: &str) -> String {
 
 /// A client-credentials request with HTTP Basic: status, headers, body.
 async fn token(app: &TestApp, id: &str, secret: &str) -> (StatusCode, HeaderMap, Value) {
-    token_from(app, id, secret, None).await
+    client_credentials(app, id, secret, None).await
 }
 
-async fn token_from(
-    app: &TestApp,
-    id: &str,
-    secret: &str,
-    forwarded_for: Option<&str>,
-) -> (StatusCode, HeaderMap, Value) {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/connect/token", app.base))
-        .basic_auth(id, Some(secret))
-        .header("content-type", FORM)
-        .body("grant_type=client_credentials");
-    if let Some(addr) = forwarded_for {
-        request = request.header("x-forwarded-for", addr);
-    }
-    let r = request.send().await.unwrap();
-    let (status, headers) = (r.status(), r.headers().clone());
-    (status, headers, r.json().await.unwrap_or(Value::Null))
+/// The id of app `id`'s first secret.
+async fn first_secret_id(app: &TestApp, id: &str) -> i64 {
+    let detail = app
+        .store
+        .app_detail(&app.core.config.account_code, id)
+        .await;
+    detail.unwrap().unwrap().secrets[0].id
 }
 
 async fn works(app: &TestApp, id: &str, secret: &str) -> bool {
@@ -117,14 +107,7 @@ async fn rotation_keeps_both_secrets_working_during_the_grace_period_then_only_t
     let (_, caller_secret) = app.register_app("CALLER", &["setup.read"]).await;
     let caller = format!("{}-SP-CALLER", app.core.config.account_code);
     let admin = app.admin().await;
-    let secret_id = app
-        .store
-        .app_detail(&app.core.config.account_code, &id)
-        .await
-        .unwrap()
-        .unwrap()
-        .secrets[0]
-        .id;
+    let secret_id = first_secret_id(&app, &id).await;
     let rotate_url = format!("{}/secrets/{secret_id}/rotate", app_url(&id));
 
     // The confirmation page: a grace of 7 days, the old description, Never (the old one never expired).
@@ -347,7 +330,8 @@ async fn each_secret_shows_when_and_from_which_address_it_was_last_used() {
     let page = admin.page(&app_url(&id)).await;
     assert_eq!(text(&page, "td.secret-last-used").as_deref(), Some("Never"));
 
-    let (status, ..) = token_from(&app, &id, &secret, Some("198.51.100.1, 203.0.113.7")).await;
+    let (status, ..) =
+        client_credentials(&app, &id, &secret, Some("198.51.100.1, 203.0.113.7")).await;
     assert_eq!(status, StatusCode::OK);
     app.identity
         .authenticator
@@ -412,14 +396,7 @@ async fn the_metrics_gauge_counts_secrets_expiring_within_14_days_from_the_datab
 async fn members_cannot_rotate_and_rotation_needs_csrf() {
     let app = TestApp::spawn().await;
     let (id, secret) = app.register_app("GUARDED", &["setup.read"]).await;
-    let secret_id = app
-        .store
-        .app_detail(&app.core.config.account_code, &id)
-        .await
-        .unwrap()
-        .unwrap()
-        .secrets[0]
-        .id;
+    let secret_id = first_secret_id(&app, &id).await;
     let url = format!("{}/secrets/{secret_id}/rotate", app_url(&id));
     let before = app.app_tables().await;
 
@@ -467,14 +444,7 @@ async fn members_cannot_rotate_and_rotation_needs_csrf() {
 async fn bad_expiry_and_grace_are_refused_with_a_clear_message_and_nothing_written() {
     let app = TestApp::spawn().await;
     let (id, secret) = app.register_app("CAREFUL", &["setup.read"]).await;
-    let secret_id = app
-        .store
-        .app_detail(&app.core.config.account_code, &id)
-        .await
-        .unwrap()
-        .unwrap()
-        .secrets[0]
-        .id;
+    let secret_id = first_secret_id(&app, &id).await;
     let admin = app.admin().await;
     let before = app.app_tables().await;
     let yesterday = (app.core.clock.now() - Duration::days(1))
