@@ -112,16 +112,12 @@ impl FromRequestParts<ApiState> for Caller {
         let secret_id = jti::secret_id_of(&claims.jti).ok_or(ApiError::InvalidToken)?;
         // Counted once the signature is ours, so nobody can spend another client's allowance.
         state.limits.admit(&claims.client_id)?;
-        if !state
+        let standing = state
             .store
-            .secret_is_current(&claims.client_id, secret_id)
-            .await?
+            .secret_standing(&claims.client_id, secret_id)
+            .await?;
+        if !standing.is_some_and(|s| s.admits(claims.iat))
             || state.store.token_is_revoked(&claims.jti).await?
-            || !state
-                .store
-                .app_standing(&claims.client_id)
-                .await?
-                .is_some_and(|standing| standing.admits(claims.iat))
         {
             return Err(ApiError::InvalidToken);
         }

@@ -30,29 +30,26 @@ pub async fn active_token(
     let Some(claims) = verified else {
         return Ok(None);
     };
-    match state.store.app_standing(&claims.client_id).await? {
-        Some(standing) if standing.admits(claims.iat) => {}
-        _ => return Ok(None),
-    }
-    let grant = if let Some(secret_id) = jti::secret_id_of(&claims.jti) {
-        if !state
+    let (standing, grant) = if let Some(secret_id) = jti::secret_id_of(&claims.jti) {
+        let standing = state
             .store
-            .secret_is_current(&claims.client_id, secret_id)
-            .await?
-        {
-            return Ok(None);
-        }
-        None
+            .secret_standing(&claims.client_id, secret_id)
+            .await?;
+        (standing, None)
     } else if let Some(grant_id) = jti::grant_id_of(&claims.jti) {
         match state.store.grant(grant_id).await? {
-            Some(grant) if grant.active_at(at) && grant.client_id == claims.client_id => {
-                Some(grant)
-            }
+            Some(grant) if grant.active_at(at) && grant.client_id == claims.client_id => (
+                state.store.app_standing(&claims.client_id).await?,
+                Some(grant),
+            ),
             _ => return Ok(None),
         }
     } else {
         return Ok(None);
     };
+    if !standing.is_some_and(|s| s.admits(claims.iat)) {
+        return Ok(None);
+    }
     if state.store.token_is_revoked(&claims.jti).await? {
         return Ok(None);
     }

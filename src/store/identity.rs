@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Store, StoreError, from_text, to_text};
+use super::{AppStanding, Store, StoreError, from_text, to_text};
 use crate::domain::{AppKind, SecretHash};
 
 /// One use of a secret: when, and from which client address.
@@ -135,23 +135,28 @@ impl Store {
         }
     }
 
-    /// True while app `client_id` exists and still has secret `secret_id`.
-    pub async fn secret_is_current(
+    /// The standing of app `client_id` while it still has secret `secret_id` (what decides whether a
+    /// token that secret obtained is still active, in one read); `None` when the app or secret is gone.
+    pub async fn secret_standing(
         &self,
         client_id: &str,
         secret_id: i64,
-    ) -> Result<bool, StoreError> {
-        let n: i64 = on_db!(&self.pool, p => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM app_secrets s JOIN apps a ON a.id = s.app_id
+    ) -> Result<Option<AppStanding>, StoreError> {
+        if !super::searchable(client_id) {
+            return Ok(None);
+        }
+        let row: Option<(bool, Option<String>)> = on_db!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT a.suspended_at IS NOT NULL, a.tokens_not_before
+                 FROM app_secrets s JOIN apps a ON a.id = s.app_id
                  WHERE a.client_id = $1 AND s.id = $2",
             )
             .bind(client_id)
             .bind(secret_id)
-            .fetch_one(p)
+            .fetch_optional(p)
             .await
         })?;
-        Ok(n > 0)
+        Ok(row.map(AppStanding::of_row))
     }
 
     /// Records when secrets were last used, and from which client address; called in batches, not once

@@ -13,6 +13,14 @@ pub struct AppStanding {
 }
 
 impl AppStanding {
+    /// From the columns `suspended_at IS NOT NULL, tokens_not_before`.
+    pub(crate) fn of_row((suspended, cut): (bool, Option<String>)) -> Self {
+        Self {
+            suspended,
+            tokens_not_before: cut.as_deref().map(from_text),
+        }
+    }
+
     /// True when a token issued at `iat` (Unix seconds) may be active. A token issued in the very
     /// second of a revocation is refused too: `iat` has whole seconds, so it cannot tell which came
     /// first, and refusing is the safe side.
@@ -38,10 +46,7 @@ impl Store {
             .fetch_optional(p)
             .await
         })?;
-        Ok(row.map(|(suspended, cut)| AppStanding {
-            suspended,
-            tokens_not_before: cut.as_deref().map(from_text),
-        }))
+        Ok(row.map(AppStanding::of_row))
     }
 
     /// Suspends (`true`) or resumes (`false`) app `app_id`, with the audit row, in one transaction.
