@@ -35,11 +35,16 @@ impl Sessions {
         match &sessions {
             Self::Sqlite(s) => s.migrate().await?,
             // Instances starting at once on a new database race to create the table: PostgreSQL lets
-            // one `CREATE TABLE IF NOT EXISTS` through and, once it commits, fails the others with a
-            // unique violation (on pg_type); those try once more and find the table there.
+            // one `CREATE TABLE IF NOT EXISTS` through and, once it commits, fails the others, with a
+            // unique violation on pg_type (23505) or "type already exists" / "relation already
+            // exists" (42710, 42P07), depending on where they met; those try once more and find the
+            // table there.
             Self::Postgres(s) => match s.migrate().await {
                 Err(e)
-                    if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("23505") =>
+                    if matches!(
+                        e.as_database_error().and_then(|d| d.code()).as_deref(),
+                        Some("23505" | "42710" | "42P07")
+                    ) =>
                 {
                     s.migrate().await?;
                 }
